@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# scripts/ci/docker-engine.sh: get a working Docker Engine + Compose v2 on a bare Debian 12
+# (bookworm) machine as root, without systemd: the kind of machine CI and the developers use.
+#
+# Why: those machines have only a `docker` client and no registry access; CI starts from a
+# fresh machine and must install and start everything itself. This script is idempotent: it
+# installs only what is missing, starts dockerd only if `docker info` does not answer, and
+# registers qemu-aarch64 binfmt only if it is not registered yet (so arm64 images can run).
+#
+#  - apt (bookworm): docker.io mmdebstrap qemu-user-static gcc libc6-dev gdb util-linux strace
+#    procps (with their Recommends, as in the recipe seen working: arch-test, uidmap, ...)
+#  - Compose v2: bookworm has none, so take ONLY the `docker-compose` package from trixie,
+#    with the trixie source pinned at priority 100 (an unpinned trixie source would upgrade
+#    libc6 and dpkg on the host). See shared ENVIRONMENT.md.
+#  - dockerd: started in the background (log: /var/log/dockerd.log), readiness polled ~60 s.
+#
+# Usage: bash scripts/ci/docker-engine.sh        (as root; env DOCKERD_WAIT=seconds)
+set -euo pipefail
+
+log() { printf '[docker-engine] %s\n' "$*"; }
+die() { printf '[docker-engine] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (installs packages and starts dockerd)"
+command -v apt-get >/dev/null || die "apt-get not found: this script is for Debian 12 (bookworm)"
+
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1  # no needrestart prompts/noise
+DOCKERD_LOG=/var/log/dockerd.log
+DOCKERD_WAIT=${DOCKERD_WAIT:-60}
+t0=$SECONDS
+
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+
+# --- 1. apt packages from bookworm -----------------------------------------------------------
+APT_PKGS=(docker.io mmdebstrap qemu-user-static gcc libc6-dev gdb util-linux strace procps)
+missing=()
+for p in "${APT_PKGS[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+if ((${#missing[@]})); then
+  log "installing: ${missing[*]}"
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+else
+  log "apt packages already installed: ${APT_PKGS[*]}"
+fi
+
+# --- 2. Compose v2: the one docker-compose package from trixie, pinned low -------------------
+if docker compose version >/dev/null 2>&1; then
+  log "Compose v2 already present"
+else
+  log "installing Compose v2 (docker-compose from trixie, pinned at priority 100)"
+  cat > /etc/apt/sources.list.d/trixie.sources <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' > /etc/apt/preferences.d/trixie-low
+  apt-get update -q
+  dl=$(mktemp -d)
+  # `apt-get download` fetches just that .deb (as user _apt, so let it write the folder);
+  # dpkg -i refuses (instead of upgrading libc6) if a dependency were not satisfied.
+  chown _apt "$dl" 2>/dev/null || true
+  (cd "$dl" && apt-get download -q docker-compose/trixie)
+  dpkg -i "$dl"/docker-compose_*.deb
+  rm -rf "$dl"
+  docker compose version >/dev/null 2>&1 \
+    || die "docker-compose installed but 'docker compose' does not work (client: $(command -v docker))"
+fi
+
+# --- 3. dockerd ------------------------------------------------------------------------------
+if docker info >/dev/null 2>&1; then
+  log "dockerd already answers"
+else
+  if pgrep -x dockerd >/dev/null; then
+    log "dockerd is running (pid $(pgrep -x dockerd | tr '\n' ' ')) but not answering yet: waiting"
+  else
+    log "starting dockerd in the background (log: $DOCKERD_LOG)"
+    # setsid: own session, so dockerd outlives this script and its caller's terminal/job.
+    setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
+  fi
+  ready=0
+  for ((i = 0; i < DOCKERD_WAIT; i++)); do
+    if docker info >/dev/null 2>&1; then ready=1; break; fi
+    sleep 1
+  done
+  if ((!ready)); then
+    log "dockerd did not answer within ${DOCKERD_WAIT}s; last lines of $DOCKERD_LOG:"
+    tail -n 40 "$DOCKERD_LOG" >&2 || true
+    die "dockerd is not ready"
+  fi
+  log "dockerd ready after ${i}s"
+fi
+
+# --- 4. qemu-aarch64 binfmt (to run linux/arm64 images through emulation) ---------------------
+BINFMT=/proc/sys/fs/binfmt_misc
+if [[ ! -e $BINFMT/register ]]; then
+  log "mounting binfmt_misc"
+  mount -t binfmt_misc binfmt_misc "$BINFMT" || die "cannot mount binfmt_misc on $BINFMT"
+fi
+if [[ $(uname -m) == aarch64 ]]; then
+  log "host is aarch64: no emulation needed"
+elif [[ -e $BINFMT/qemu-aarch64 ]]; then
+  log "qemu-aarch64 binfmt already registered"
+else
+  conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  [[ -r $conf ]] || die "$conf missing (package qemu-user-static)"
+  log "registering qemu-aarch64 binfmt from $conf"
+  cat "$conf" > "$BINFMT/register" || die "could not register qemu-aarch64 binfmt"
+  [[ -e $BINFMT/qemu-aarch64 ]] || die "qemu-aarch64 binfmt not registered after writing $BINFMT/register"
+fi
+
+# --- 5. report -------------------------------------------------------------------------------
+docker version --format 'docker client {{.Client.Version}} (API {{.Client.APIVersion}}), engine {{.Server.Version}} (API {{.Server.APIVersion}}, {{.Server.Os}}/{{.Server.Arch}})'
+docker compose version
+log "done in $((SECONDS - t0))s"

@@ -1,0 +1,90 @@
+/**
+ * The ipc-lab command line: picks the program, runs it, and turns every known failure into a
+ * message and an exit code. Programs are imported lazily, so `ipc-lab --help` works anywhere,
+ * while only the programs that call System V need a Linux libc.
+ *
+ * Exit codes: 0 success, 1 a system call failed, 2 bad usage, 3 timed out waiting,
+ * 4 the segment is not a valid lab segment, 70 an internal error (a bug: please report it).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { paint, colorEnabled } from './ui/style.ts';
+
+type Program = (args: readonly string[]) => Promise<number>;
+
+const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }> = {
+  server: { summary: 'create the segment, write the message, wait; Ctrl-C removes it', load: async () => (await import('./server.ts')).runServer },
+  client: { summary: 'attach read-only, wait until ready, print the message', load: async () => (await import('./client.ts')).runClient },
+  check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
+};
+
+export const HELP = `Usage: ipc-lab <command> [options]
+
+A hands-on lab for System V shared memory.
+
+Commands:
+${Object.entries(PROGRAMS).map(([name, p]) => `  ${name.padEnd(10)}${p.summary}`).join('\n')}
+
+Run 'ipc-lab <command> --help' for a command's options.
+Exit codes: 0 ok, 1 system call failed, 2 bad usage, 3 timed out, 4 invalid segment.
+`;
+
+const EXIT = { sysv: 1, usage: 2, timeout: 3, format: 4, internal: 70 } as const;
+
+function exitCodeFor(error: Error): number | undefined {
+  switch (error.name) {
+    case 'SysvError': return EXIT.sysv;
+    case 'UsageError': return EXIT.usage;
+    case 'WaitTimeoutError': return EXIT.timeout;
+    case 'SegmentFormatError': return EXIT.format;
+    default: return undefined;
+  }
+}
+
+export function reportError(command: string, error: unknown, write = (text: string) => process.stderr.write(text)): number {
+  const color = colorEnabled(process.stderr);
+  const label = paint(['bold', 'red'], 'error', color);
+  const err = error instanceof Error ? error : new Error(String(error));
+  const code = exitCodeFor(err);
+  if (code === undefined) {
+    write(`${label}: internal error in ipc-lab ${command}: ${err.stack ?? err.message}\nThis is a bug; please report it with the output above.\n`);
+    return EXIT.internal;
+  }
+  write(`${label}: ${err.message}\n`);
+  const hint = (err as { hint?: unknown }).hint;
+  if (typeof hint === 'string') write(`${paint('yellow', 'hint', color)}: ${hint}\n`);
+  if (code === EXIT.usage) write(`Run 'ipc-lab ${command} --help' for the options.\n`);
+  return code;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT.usage : 0;
+  }
+  const program = PROGRAMS[command];
+  if (!program) {
+    process.stderr.write(`ipc-lab: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await program.load())(rest);
+  } catch (error) {
+    return reportError(command, error);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await main(process.argv.slice(2));
+}

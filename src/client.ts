@@ -1,0 +1,137 @@
+/**
+ * ipc-lab client: attach to the server's segment read-only and print the message.
+ *
+ * Shows ftok -> shmget(key, 0, 0) (find, don't create) -> shmat(SHM_RDONLY) -> wait until the
+ * header says ready -> decode at the contract's offsets -> shmdt. The client never removes the
+ * segment: whoever creates removes, and other readers may still want it.
+ *
+ *   $ ipc-lab client --layout
+ *   ftok("/tmp/ipc-lab.key", 0x4c) = 0x4c0108e2
+ *   shmget(0x4c0108e2, 0, 0) = 32769
+ *   shmat(32769, NULL, SHM_RDONLY) = 0x7f3a5e9c8000
+ *   PI is defined as: 22/7==3.14286
+ *
+ *   goodbye
+ *   shmdt(0x7f3a5e9c8000) = 0
+ *
+ * It attaches read-only because it has no business writing: the kernel maps the pages without
+ * write permission, so a stray write is a crash here rather than corruption for everyone.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
+import { State } from './contract.ts';
+import { renderMessage } from './format.ts';
+import { resolveKey } from './key.ts';
+import { layoutTable } from './layout-table.ts';
+import { keyChoice, KEY_OPTIONS, parseOptions, seconds, type KeyChoice } from './options.ts';
+import { decodeSegment, readState } from './segment-codec.ts';
+import { SysvError } from './sysv/errors.ts';
+import { attach, getSegment, hexAddress, hexKey, SHM_RDONLY, type Attachment } from './sysv/shm.ts';
+import { narrator, type Narrator } from './ui/narrate.ts';
+
+export const CLIENT_HELP = `Usage: ipc-lab client [options]
+
+Wait for the server's segment, attach it read-only, print the message, detach.
+
+Options:
+  --key-file PATH     file for ftok (env IPC_LAB_KEY_FILE, default /tmp/ipc-lab.key)
+  --project-id ID     ftok project id, 1..255 or one character (env IPC_LAB_PROJECT_ID, default 0x4c 'L')
+  --key KEY           use this key instead of ftok, e.g. 0x1234 (env IPC_LAB_KEY)
+  --timeout SECONDS   how long to wait for the segment to appear and be ready (env IPC_LAB_TIMEOUT, default 10)
+  --layout            also print every field: offset, size, C type, padding, value
+  --quiet             print only the message
+  -h, --help          this text
+`;
+
+export class WaitTimeoutError extends Error {
+  override readonly name = 'WaitTimeoutError';
+}
+
+const POLL_MS = 50;
+
+/** What the client is still waiting for: told in the timeout message. */
+type Waiting =
+  | { for: 'key-file'; path: string }
+  | { for: 'segment'; key: number }
+  | { for: 'ready'; shmid: number; state: number };
+
+function timeoutMessage(waiting: Waiting, timeout: number): string {
+  const namespaceHint = 'The usual cause: the client is not in the server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on the host sees nothing of the containers), or the server is not running.';
+  switch (waiting.for) {
+    case 'key-file':
+      return `gave up after ${timeout} s: the key file ${waiting.path} does not exist, so ftok cannot make the key. The server creates it; both sides must see the same file (in compose, the shared volume). Or pass the same --key to both.`;
+    case 'segment':
+      return `gave up after ${timeout} s: no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT). ${namespaceHint} Also check that both use the same key file and project id.`;
+    case 'ready':
+      return `gave up after ${timeout} s: segment ${waiting.shmid} exists but its state stayed ${waiting.state} (${waiting.state === State.writing ? 'writing' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`;
+  }
+}
+
+/** Polls until the segment exists and is attached; ENOENT means "not yet", anything else is an error. */
+async function attachWhenPresent(choice: KeyChoice, deadline: number, say: Narrator): Promise<{ attachment: Attachment; key: number } | Waiting> {
+  let announced = false;
+  let keyShown = false;
+  for (;;) {
+    let waiting: Waiting;
+    if (choice.key === undefined && !existsSync(choice.keyFile)) {
+      waiting = { for: 'key-file', path: choice.keyFile };
+    } else {
+      const key = resolveKey(choice, keyShown ? undefined : say);
+      keyShown = true;
+      try {
+        const shmid = getSegment(key, 0, 0); // size 0, no IPC_CREAT: find an existing segment only
+        say.call('shmget', `${hexKey(key)}, 0, 0`, String(shmid), 'found it');
+        const attachment = attach(shmid, { readOnly: true });
+        say.call('shmat', `${shmid}, NULL, SHM_RDONLY`, hexAddress(attachment.address), `read-only, ${attachment.size} bytes`);
+        return { attachment, key };
+      } catch (error) {
+        // ENOENT: not created yet. EIDRM/EINVAL: removed between shmget and shmat; try again.
+        if (!(error instanceof SysvError) || !['ENOENT', 'EIDRM', 'EINVAL'].includes(error.code)) throw error;
+        waiting = { for: 'segment', key };
+      }
+    }
+    if (!announced) {
+      say.note(waiting.for === 'key-file' ? `waiting for the key file ${choice.keyFile} ...` : 'no segment with that key yet (ENOENT): waiting for the server ...');
+      announced = true;
+    }
+    if (Date.now() >= deadline) return waiting;
+    await sleep(POLL_MS);
+  }
+}
+
+export async function runClient(args: readonly string[], say: Narrator = narrator()): Promise<number> {
+  const values = parseOptions(args, { ...KEY_OPTIONS, timeout: { type: 'string' }, layout: { type: 'boolean' }, quiet: { type: 'boolean' } });
+  if (values['help']) {
+    say.block(CLIENT_HELP);
+    return 0;
+  }
+  const choice = keyChoice(values);
+  const timeout = seconds(values, 'timeout', 'IPC_LAB_TIMEOUT', 10);
+  const quiet = values['quiet'] === true;
+  const talk = quiet ? narrator(() => {}) : say;
+  const deadline = Date.now() + timeout * 1000;
+
+  talk.step(`client (pid ${process.pid}): find the segment and read it`);
+  const found = await attachWhenPresent(choice, deadline, talk);
+  if (!('attachment' in found)) throw new WaitTimeoutError(timeoutMessage(found, timeout));
+  const { attachment } = found;
+  try {
+    let state = readState(attachment.view);
+    if (state !== State.ready) talk.note(`state is ${state}: waiting for the server to finish writing ...`);
+    while (state !== State.ready) {
+      if (Date.now() >= deadline) throw new WaitTimeoutError(timeoutMessage({ for: 'ready', shmid: attachment.shmid, state }, timeout));
+      await sleep(POLL_MS);
+      state = readState(attachment.view); // Atomics.load: pairs with the server's release store
+    }
+    const { header, message, size } = decodeSegment(attachment.view);
+    if (!quiet) say.block('');
+    say.block(renderMessage(message));
+    if (!quiet) say.block('');
+    if (values['layout']) say.block(layoutTable(header, message, size));
+    return 0;
+  } finally {
+    const address = attachment.address;
+    attachment.detach();
+    talk.call('shmdt', hexAddress(address), '0', 'detached; the server still owns the segment and removes it');
+  }
+}
