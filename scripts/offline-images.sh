@@ -75,6 +75,12 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$CACHE"
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+# after --force: drop the replaced image if nothing uses it any more (docker refuses otherwise)
+drop_replaced() {
+  [[ -n $2 && $2 != "$(image_id "$1")" ]] || return 0
+  if docker image rm "$2" >/dev/null 2>&1; then log "removed the replaced image ${2#sha256:}"; fi
+}
 
 # --- binfmt for a foreign architecture (qemu-user-static, "F" flag: works inside containers) -
 ensure_binfmt() {
@@ -95,7 +101,8 @@ build_base() {
   fi
   command -v mmdebstrap >/dev/null || die "mmdebstrap not found: apt-get install mmdebstrap"
   ensure_binfmt
-  local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/base.tar
+  local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/base.tar old
+  old=$(image_id "$BASE_IMAGE")
   mkdir -p "$debs"
   log "mmdebstrap $SUITE $ARCH minbase + $BASE_PACKAGES (.deb cache: $debs)"
   t=$(now)
@@ -117,6 +124,7 @@ build_base() {
     "$tar" "$BASE_IMAGE" >/dev/null
   rm -f "$tar"
   log "docker import $BASE_IMAGE: $(elapsed "$t")"
+  drop_replaced "$BASE_IMAGE" "$old"
 }
 
 # --- node image ------------------------------------------------------------------------------
@@ -158,7 +166,8 @@ build_node() {
     log "$NODE_IMAGE exists (use --force to rebuild)"; return 0
   fi
   command -v npm >/dev/null || die "npm not found on the host (needed to fetch Node from the registry)"
-  local t version node_tgz npm_version npm_tgz cp_version cp_tgz stage=$WORK/node-root local_dir
+  local t version node_tgz npm_version npm_tgz cp_version cp_tgz stage=$WORK/node-root local_dir old
+  old=$(image_id "$NODE_IMAGE")
   t=$(now)
   version=$(resolve_node_version)
   node_tgz=$(cached_pack "$NODE_PKG" "$version")
@@ -212,6 +221,7 @@ build_node() {
     "$WORK/node.tar" "$NODE_IMAGE" >/dev/null
   rm -f "$WORK/node.tar"
   log "docker import $NODE_IMAGE (node $version): $(elapsed "$t")"
+  drop_replaced "$NODE_IMAGE" "$old"
 }
 
 # --- verification: COPY --from the node image onto the base, run with no network -------------
@@ -251,5 +261,5 @@ log "arch $ARCH (host $HOST_ARCH), images $BASE_IMAGE and $NODE_IMAGE, cache $CA
 t=$(now); build_base; log "base image step: $(elapsed "$t")"
 t=$(now); build_node; log "node image step: $(elapsed "$t")"
 if ((VERIFY)); then verify; fi
-docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' | grep -E "^  ipc-lab/(base|node):$TAG  " || true
+docker image ls --format "{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}" | grep -E "^ipc-lab/(base|node):$TAG  " | sed "s/^/  /" || true
 log "done in $(elapsed "$T_START"): build with --build-arg BASE_IMAGE=$BASE_IMAGE --build-arg NODE_IMAGE=$NODE_IMAGE"

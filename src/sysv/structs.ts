@@ -43,11 +43,22 @@ export function hostArch(): Arch {
   throw new Error(`ipc-lab supports x86_64 and aarch64 Linux, not ${process.platform}/${process.arch}`);
 }
 
-/** Both arches' structs, built with koffi so that koffi.offsetof can be checked against gcc. */
-export function structsFor(arch: Arch): { IPC_PERM: TypeObject; SHMID_DS: TypeObject } {
-  const IPC_PERM = koffi.struct(`ipc_perm_${arch}`, ipcPermFields[arch]);
-  const SHMID_DS = koffi.struct(`shmid_ds_${arch}`, shmidDsFields(IPC_PERM)[arch]);
-  return { IPC_PERM, SHMID_DS };
+interface ShmStructs {
+  readonly IPC_PERM: TypeObject;
+  readonly SHMID_DS: TypeObject;
+}
+
+const made = new Map<Arch, ShmStructs>();
+
+/** Either arch's structs (koffi type names are global, so each is made once). */
+export function structsFor(arch: Arch): ShmStructs {
+  let structs = made.get(arch);
+  if (!structs) {
+    const IPC_PERM = koffi.struct(`ipc_perm_${arch}`, ipcPermFields[arch]);
+    structs = { IPC_PERM, SHMID_DS: koffi.struct(`shmid_ds_${arch}`, shmidDsFields(IPC_PERM)[arch]) };
+    made.set(arch, structs);
+  }
+  return structs;
 }
 
 export const { IPC_PERM, SHMID_DS } = structsFor(hostArch());

@@ -1,0 +1,103 @@
+/**
+ * Every process test runs in an IPC namespace of its own: a holder process made with
+ * `unshare --ipc` keeps the namespace alive, and the test's processes join it with
+ * `nsenter --ipc`. Nothing the test makes can touch the machine's segments or another test's,
+ * and when the holder goes the kernel frees whatever is left. Needs root (CAP_SYS_ADMIN);
+ * where that is missing (a test container), the current namespace is used and tests rely on
+ * their own random keys.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+
+export interface SegmentRow {
+  key: number;
+  shmid: number;
+  perms: number;
+  size: number;
+  cpid: number;
+  lpid: number;
+  nattch: number;
+  uid: number;
+}
+
+let canUnshare: boolean | undefined;
+function unshareWorks(): boolean {
+  canUnshare ??= spawnSync('unshare', ['--ipc', 'true']).status === 0;
+  return canUnshare;
+}
+
+function parseSysvShm(text: string): SegmentRow[] {
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      const t = line.trim().split(/\s+/);
+      const c = t.map(Number);
+      return { key: c[0]!, shmid: c[1]!, perms: Number.parseInt(t[2]!, 8), size: c[3]!, cpid: c[4]!, lpid: c[5]!, nattch: c[6]!, uid: c[7]! };
+    });
+}
+
+export class IpcNamespace {
+  private constructor(private readonly holder: ChildProcess | undefined) {}
+
+  static async create(): Promise<IpcNamespace> {
+    if (!unshareWorks()) return new IpcNamespace(undefined);
+    const holder = spawn('unshare', ['--ipc', 'sleep', 'infinity'], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      holder.once('spawn', resolve);
+      holder.once('error', reject);
+    });
+    // unshare execs sleep in the same process, so its pid is the namespace's; wait until it is.
+    for (let i = 0; i < 200; i++) {
+      if (IpcNamespace.nsOf(holder.pid!) !== IpcNamespace.nsOf(process.pid)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return new IpcNamespace(holder);
+  }
+
+  private static nsOf(pid: number): string {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/ipc`);
+    } catch {
+      return '';
+    }
+  }
+
+  get isolated(): boolean {
+    return this.holder !== undefined;
+  }
+
+  /** The command line that runs `argv` inside this namespace. */
+  wrap(argv: readonly string[]): string[] {
+    return this.holder ? ['nsenter', `--ipc=/proc/${this.holder.pid}/ns/ipc`, '--', ...argv] : [...argv];
+  }
+
+  /** The namespace's segments, from /proc/sysvipc/shm as seen inside it. */
+  segments(): SegmentRow[] {
+    const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/shm']);
+    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/shm failed: ${out.stderr}`);
+    return parseSysvShm(out.stdout);
+  }
+
+  segmentWithKey(key: number): SegmentRow | undefined {
+    return this.segments().find((s) => s.key === (key | 0));
+  }
+
+  /** Removes the segment with this key, if there is one (a test's own fixture). */
+  removeKey(key: number): void {
+    const row = this.segmentWithKey(key);
+    if (!row) return;
+    const [cmd, ...args] = this.wrap(['ipcrm', '-m', String(row.shmid)]);
+    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`ipcrm -m ${row.shmid} failed: ${out.stderr}`);
+  }
+
+  /** Removes the segments with these keys (the test's own), then ends the namespace. */
+  dispose(keys: readonly number[] = []): void {
+    for (const key of keys) this.removeKey(key);
+    this.holder?.kill('SIGKILL');
+  }
+}
