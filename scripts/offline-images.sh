@@ -21,6 +21,7 @@
 #
 # Usage: scripts/offline-images.sh [--arch amd64|arm64] [--force] [--no-verify]
 #   env: NODE_VERSION (default 22: newest 22.x; or exact, e.g. 22.23.3)
+#        OFFLINE_BASE_PACKAGES (default util-linux,procps,gdb,passwd; e.g. add gcc,libc6-dev)
 # Needs: root (mmdebstrap), a running Docker Engine with Compose v2, mmdebstrap, npm
 # (scripts/ci/docker-engine.sh installs and starts all of that); arm64 on an x86_64 host also
 # needs qemu-user-static (binfmt is registered here if missing).
@@ -58,7 +59,7 @@ BASE_IMAGE=ipc-lab/base:$TAG
 NODE_IMAGE=ipc-lab/node:$TAG
 NODE_VERSION=${NODE_VERSION:-22}
 SUITE=bookworm MIRROR=http://deb.debian.org/debian
-BASE_PACKAGES=util-linux,procps,gdb,passwd
+BASE_PACKAGES=${OFFLINE_BASE_PACKAGES:-util-linux,procps,gdb,passwd}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ipc-lab/offline-images
 T_START=$(now)
 
@@ -100,7 +101,6 @@ build_base() {
     log "$BASE_IMAGE exists (use --force to rebuild)"; return 0
   fi
   command -v mmdebstrap >/dev/null || die "mmdebstrap not found: apt-get install mmdebstrap"
-  ensure_binfmt
   local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/base.tar old
   old=$(image_id "$BASE_IMAGE")
   mkdir -p "$debs"
@@ -108,6 +108,7 @@ build_base() {
   t=$(now)
   # sync-in/sync-out keep the downloaded .debs between runs (recipe from mmdebstrap(1)); the
   # final cleanup still empties /var/cache/apt/archives inside the image.
+  # shellcheck disable=SC2016 # "$1" is for the hook's shell (the chroot directory)
   mmdebstrap --quiet --variant=minbase --arch="$ARCH" --include="$BASE_PACKAGES" \
     --skip=essential/unlink \
     --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -258,6 +259,7 @@ EOF
 }
 
 log "arch $ARCH (host $HOST_ARCH), images $BASE_IMAGE and $NODE_IMAGE, cache $CACHE"
+ensure_binfmt  # mmdebstrap and the verification run foreign binaries
 t=$(now); build_base; log "base image step: $(elapsed "$t")"
 t=$(now); build_node; log "node image step: $(elapsed "$t")"
 if ((VERIFY)); then verify; fi

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { State } from './contract.ts';
 import { renderMessage } from './format.ts';
 import { resolveKey } from './key.ts';
+import { ipcNamespace } from './namespace.ts';
 import { layoutTable } from './layout-table.ts';
 import { keyChoice, KEY_OPTIONS, parseOptions, seconds, type KeyChoice } from './options.ts';
 import { decodeSegment, readState } from './segment-codec.ts';
@@ -111,7 +112,7 @@ export async function runClient(args: readonly string[], say: Narrator = narrato
   const talk = quiet ? narrator(() => {}) : say;
   const deadline = Date.now() + timeout * 1000;
 
-  talk.step(`client (pid ${process.pid}): find the segment and read it`);
+  talk.step(`client (pid ${process.pid}, uid ${process.getuid?.()}, IPC namespace ${ipcNamespace()}): find the segment and read it`);
   const found = await attachWhenPresent(choice, deadline, talk);
   if (!('attachment' in found)) throw new WaitTimeoutError(timeoutMessage(found, timeout));
   const { attachment } = found;

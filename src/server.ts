@@ -27,6 +27,7 @@ import {
   type Attachment,
 } from './sysv/shm.ts';
 import { describeAge } from './format.ts';
+import { ipcNamespace } from './namespace.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
 export const SERVER_HELP = `Usage: ipc-lab server [options]
@@ -103,7 +104,7 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
   let shmid: number | undefined;
   let attachment: Attachment | undefined;
   try {
-    say.step(`server (pid ${process.pid}): create the segment`);
+    say.step(`server (pid ${process.pid}, uid ${process.getuid?.()}, IPC namespace ${ipcNamespace()}): create the segment`);
     if (choice.key === undefined && ensureKeyFile(choice.keyFile)) say.note(`created the key file ${choice.keyFile}`);
     const key = resolveKey(choice, say);
 

@@ -153,7 +153,7 @@ describe('server and client', () => {
 
 describe('segments that are not lab segments', () => {
   /** The C writer makes a valid segment; then `poke` overwrites a few bytes of it. */
-  function corrupt(size: number, patch?: { offset: number; bytes: number[] }): void {
+  function corrupt(size: number, patch?: { offset: number; bytes: readonly number[] }): void {
     const writer = compileC('pi-writer');
     const [cmd, ...args] = ns.wrap([writer, hex(key), String(size)]);
     const made = spawnSync(cmd!, args, { encoding: 'utf8' });

@@ -68,23 +68,61 @@ EOF
 fi
 
 # --- 3. dockerd ------------------------------------------------------------------------------
+DOCKERD_CMD=(dockerd)
+DOCKERD_PIDFILE=/var/run/docker.pid
+CONTAINERD_PIDFILE=/var/run/docker/containerd/containerd.pid
+
+# live_proc PIDFILE NAME: PIDFILE names a running (not zombie) process called NAME
+live_proc() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+dockerd_alive() {
+  live_proc "$DOCKERD_PIDFILE" dockerd && return 0
+  [[ -n ${dockerd_pid:-} ]] && live_proc <(echo "$dockerd_pid") dockerd
+}
+start_dockerd() {
+  # A dockerd/containerd killed uncleanly (as at the end of a session) leaves pid files behind:
+  # dockerd then refuses to start (pid reused) or waits for a dead containerd (a zombie not yet
+  # reaped) until it times out. Drop pid files that do not name a live process.
+  local f
+  for f in "$DOCKERD_PIDFILE:dockerd" "$CONTAINERD_PIDFILE:containerd"; do
+    if [[ -f ${f%:*} ]] && ! live_proc "${f%:*}" "${f##*:}"; then
+      log "removing stale ${f%:*}"; rm -f "${f%:*}"
+    fi
+  done
+  log "starting dockerd in the background (log: $DOCKERD_LOG)"
+  # setsid: own session, so dockerd outlives this script and its caller's terminal/job.
+  setsid nohup "${DOCKERD_CMD[@]}" </dev/null >>"$DOCKERD_LOG" 2>&1 &
+  dockerd_pid=$!
+}
+
 if docker info >/dev/null 2>&1; then
   log "dockerd already answers"
 else
-  if pgrep -x dockerd >/dev/null; then
-    log "dockerd is running (pid $(pgrep -x dockerd | tr '\n' ' ')) but not answering yet: waiting"
+  if dockerd_alive; then
+    log "dockerd is running (pid $(cat "$DOCKERD_PIDFILE")) but not answering yet: waiting"
   else
-    log "starting dockerd in the background (log: $DOCKERD_LOG)"
-    # setsid: own session, so dockerd outlives this script and its caller's terminal/job.
-    setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
+    : >"$DOCKERD_LOG"
+    start_dockerd
   fi
-  ready=0
+  ready=0 retried=0
   for ((i = 0; i < DOCKERD_WAIT; i++)); do
     if docker info >/dev/null 2>&1; then ready=1; break; fi
+    if ! dockerd_alive; then
+      log "dockerd exited; last lines of $DOCKERD_LOG:"
+      tail -n 15 "$DOCKERD_LOG" >&2 || true
+      ((retried)) && break
+      retried=1
+      log "retrying once"
+      start_dockerd
+    fi
     sleep 1
   done
   if ((!ready)); then
-    log "dockerd did not answer within ${DOCKERD_WAIT}s; last lines of $DOCKERD_LOG:"
+    log "dockerd did not answer within ${i}s; last lines of $DOCKERD_LOG:"
     tail -n 40 "$DOCKERD_LOG" >&2 || true
     die "dockerd is not ready"
   fi

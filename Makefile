@@ -1,0 +1,106 @@
+# ipc-lab: System V shared memory between two containers.  `make` lists the targets.
+# Every target is a thin wrapper: the README shows the plain `docker compose` command behind it.
+
+SHELL := bash
+.SHELLFLAGS := -o pipefail -ec
+.DEFAULT_GOAL := help
+
+COMPOSE ?= docker compose          ## how to call Compose v2
+OFFLINE ?= 0                       ## 1: build from local base images and docker/npm-cache, no network
+ARCH ?= amd64                      ## offline base images for amd64 or arm64
+SAVE_FILE ?= ipc-lab-images.tar    ## where `make save` writes and `make load` reads
+# (make keeps the spaces before a trailing comment in the value: strip them)
+override COMPOSE := $(strip $(COMPOSE))
+override OFFLINE := $(strip $(OFFLINE))
+override ARCH := $(strip $(ARCH))
+override SAVE_FILE := $(strip $(SAVE_FILE))
+
+ifeq ($(OFFLINE),1)
+  OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
+  export IPC_LAB_BASE_IMAGE ?= ipc-lab/base:$(OFFLINE_TAG)
+  export IPC_LAB_NODE_IMAGE ?= ipc-lab/node:$(OFFLINE_TAG)
+  export IPC_LAB_NPM_CI_FLAGS ?= --offline
+  export IPC_LAB_BUILD_NETWORK ?= none
+endif
+IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
+
+##@ The lab
+
+.PHONY: up
+up: preflight ## Build if needed, start the server, run the client and show what it printed
+	$(COMPOSE) up --build --detach
+	$(COMPOSE) logs --follow --no-log-prefix client
+	@code=$$($(COMPOSE) ps --all --format '{{.ExitCode}}' client); \
+	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
+	@echo; echo "The server is still up and holds the segment: try 'make inspect', then 'make down'."
+
+.PHONY: logs
+logs: preflight ## Show what the server and the client printed
+	$(COMPOSE) logs --no-color
+
+.PHONY: inspect
+inspect: preflight node_modules ## The lab's containers, their IPC namespaces, and `ipcs -m` inside the shared one
+	npm run --silent lab -- lab status
+
+.PHONY: isolated
+isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
+	$(COMPOSE) --profile isolated run --rm isolated
+
+.PHONY: down
+down: preflight ## Stop the server (it removes its segment), then remove containers, volumes, networks
+	$(COMPOSE) stop server
+	@if [ -n "$$($(COMPOSE) ps --all --quiet server)" ]; then \
+	   $(COMPOSE) logs --no-log-prefix --no-color server | sed -n '/clean up/,$$p'; \
+	   echo "server exited with code $$($(COMPOSE) ps --all --format '{{.ExitCode}}' server)"; \
+	 fi
+	$(COMPOSE) --profile '*' down --volumes --remove-orphans
+
+.PHONY: clean
+clean: down ## Everything `down` removes, and the lab's images
+	docker image rm --force $(IMAGE) 2>/dev/null || true
+
+##@ Development
+
+.PHONY: build
+build: preflight ## Build the image
+	$(COMPOSE) build server
+
+.PHONY: test
+test: node_modules ## Run every test (System V tests in a Linux container where the host is not Linux)
+	npm test
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+##@ Workshops without internet
+
+.PHONY: offline-images
+offline-images: ## Make base images from Debian packages and fill docker/npm-cache (Linux host, root)
+	scripts/offline-images.sh --arch $(ARCH)
+	scripts/npm-cache.sh --arch $(ARCH)
+
+.PHONY: save
+save: ## Write the built lab image to $(SAVE_FILE), to carry to machines without internet
+	docker image save --output $(SAVE_FILE) $(IMAGE)
+	@ls -lh $(SAVE_FILE)
+
+.PHONY: load
+load: ## Load the lab image from $(SAVE_FILE) (then `make up OFFLINE=1` builds nothing new)
+	docker image load --input $(SAVE_FILE)
+
+##@ Help
+
+.PHONY: preflight
+preflight:
+	@command -v docker >/dev/null || { echo "error: the docker command is missing. Install Docker Desktop (macOS, Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running (docker info failed). Start Docker Desktop, or on Linux: sudo systemctl start docker. Then run make again." >&2; exit 1; }
+	@$(COMPOSE) version >/dev/null 2>&1 || { echo "error: Compose v2 is missing ('$(COMPOSE) version' failed). Docker Desktop includes it; on Linux install the docker-compose-plugin package." >&2; exit 1; }
+
+.PHONY: help
+help: ## List the targets and the variables you can override
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then c='\033[36m' b='\033[1m' r='\033[0m'; else c= b= r=; fi; \
+	 awk -v c="$$c" -v b="$$b" -v r="$$r" 'BEGIN { FS = ":.*##"; printf "Usage: make %s<target>%s [VARIABLE=value]\n", c, r } \
+	  /^[a-zA-Z_-]+:.*##/ { printf "  %s%-16s%s %s\n", c, $$1, r, $$2 } \
+	  /^##@/ { printf "\n%s%s%s\n", b, substr($$0, 5), r }' $(MAKEFILE_LIST)
+	@echo; echo "Variables:"; awk '/^[A-Z_]+ \?=.*##/ { split($$0, a, "##"); sub(/[ \t]+$$/, "", a[1]); printf "  %-40s %s\n", a[1], a[2] }' $(MAKEFILE_LIST)

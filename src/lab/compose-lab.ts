@@ -1,0 +1,153 @@
+/**
+ * The running lab seen through the Docker Engine API (dockerode): the compose project's
+ * containers found by their labels, how each is configured (IPC mode, user, capabilities,
+ * root filesystem, network), commands run inside them, their logs. `make inspect` and the
+ * end-to-end tests use this instead of shelling out to `docker`.
+ */
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+
+export const DEFAULT_PROJECT = 'ipc-lab';
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+
+export class DockerUnavailableError extends Error {
+  override readonly name = 'DockerUnavailableError';
+}
+
+export interface LabContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly running: boolean;
+  readonly exitCode: number;
+  readonly ipcMode: string;
+  readonly user: string;
+  readonly readOnlyRoot: boolean;
+  readonly capDrop: readonly string[];
+  readonly capAdd: readonly string[];
+  readonly networkMode: string;
+  readonly securityOpt: readonly string[];
+  readonly pid: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Turns "connect ENOENT /var/run/docker.sock" into what a learner can act on. */
+function explainDockerError(error: unknown): never {
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') {
+    throw new DockerUnavailableError(
+      code === 'EACCES'
+        ? 'cannot reach the Docker Engine: permission denied on its socket. Add yourself to the docker group (Linux) or start Docker Desktop.'
+        : 'cannot reach the Docker Engine: is Docker running? Start Docker Desktop (macOS, Windows) or the docker service (Linux), then try again.',
+    );
+  }
+  throw error;
+}
+
+async function collect(stream: NodeJS.ReadableStream, demux: (s: NodeJS.ReadableStream, out: PassThrough, err: PassThrough) => void): Promise<{ stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  out.on('data', (c: Buffer) => chunks.stdout.push(c));
+  err.on('data', (c: Buffer) => chunks.stderr.push(c));
+  demux(stream, out, err);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  return { stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
+}
+
+export class ComposeLab {
+  constructor(
+    readonly project = process.env['IPC_LAB_PROJECT'] ?? DEFAULT_PROJECT,
+    readonly docker = new Docker(),
+  ) {}
+
+  /** Every container of the project, running or not, inspected. */
+  async containers(): Promise<LabContainer[]> {
+    const listed = await this.docker
+      .listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${this.project}`] } })
+      .catch(explainDockerError);
+    const inspected = await Promise.all(listed.map((c) => this.docker.getContainer(c.Id).inspect()));
+    return inspected
+      .map((info): LabContainer => ({
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        service: info.Config.Labels[SERVICE_LABEL] ?? '',
+        running: info.State.Running,
+        exitCode: info.State.ExitCode,
+        ipcMode: info.HostConfig.IpcMode ?? '',
+        user: info.Config.User,
+        readOnlyRoot: info.HostConfig.ReadonlyRootfs ?? false,
+        capDrop: info.HostConfig.CapDrop ?? [],
+        capAdd: info.HostConfig.CapAdd ?? [],
+        networkMode: info.HostConfig.NetworkMode ?? '',
+        securityOpt: info.HostConfig.SecurityOpt ?? [],
+        pid: info.State.Pid,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The service's container (a running one if there are several). */
+  async container(service: string): Promise<LabContainer | undefined> {
+    const matching = (await this.containers()).filter((c) => c.service === service);
+    return matching.find((c) => c.running) ?? matching[0];
+  }
+
+  async require(service: string): Promise<LabContainer> {
+    const found = await this.container(service);
+    if (!found) throw new DockerUnavailableError(`the lab's ${service} container does not exist: start the lab with \`make up\` (docker compose up -d)`);
+    return found;
+  }
+
+  /** Runs a command in a running container, like `docker exec`, and waits for it. */
+  async exec(service: string, cmd: readonly string[]): Promise<ExecResult> {
+    const target = await this.require(service);
+    if (!target.running) throw new DockerUnavailableError(`the ${service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`);
+    const exec = await this.docker.getContainer(target.id).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const { stdout, stderr } = await collect(stream, (s, o, e) => this.docker.modem.demuxStream(s, o, e));
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? -1, stdout, stderr };
+  }
+
+  /** The IPC namespace of the container's PID 1, e.g. "ipc:[4026532253]". */
+  async ipcNamespace(service: string): Promise<string> {
+    const result = await this.exec(service, ['readlink', '/proc/1/ns/ipc']);
+    if (result.exitCode !== 0) throw new Error(`readlink /proc/1/ns/ipc failed in ${service}: ${result.stderr}`);
+    return result.stdout.trim();
+  }
+
+  /** Everything the container printed, stdout and stderr apart. */
+  async logs(service: string): Promise<{ stdout: string; stderr: string }> {
+    const target = await this.require(service);
+    const raw = await this.docker.getContainer(target.id).logs({ stdout: true, stderr: true, follow: false });
+    const stream = new PassThrough();
+    const done = collect(stream, (s, o, e) => this.docker.modem.demuxStream(s, o, e));
+    stream.end(raw);
+    return done;
+  }
+
+  /** The project's volumes and networks (what `make down` must remove). */
+  async leftovers(): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
+    const filters = { label: [`${PROJECT_LABEL}=${this.project}`] };
+    const [containers, volumes, networks] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }).catch(explainDockerError),
+      this.docker.listVolumes({ filters }).catch(explainDockerError),
+      this.docker.listNetworks({ filters }).catch(explainDockerError),
+    ]);
+    return {
+      containers: containers.map((c) => c.Names.join(',')),
+      volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+      networks: networks.map((n) => n.Name),
+    };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * ipc-lab lab status (make inspect): the lab's containers as the Docker Engine sees them,
+ * which IPC namespace each is in, how locked down each is, and `ipcs -m` inside the shared
+ * namespace. Runs on the host (macOS, Windows or Linux), talking to Docker through dockerode:
+ * under Docker Desktop the segment lives in a Linux VM, so `ipcs` on the host cannot see it.
+ */
+import { parseOptions } from '../options.ts';
+import { renderTable } from '../ui/table.ts';
+import { narrator, type Narrator } from '../ui/narrate.ts';
+import { ComposeLab, type LabContainer } from './compose-lab.ts';
+
+export const LAB_HELP = `Usage: ipc-lab lab status
+
+Show the lab's containers (IPC mode, namespace, user, capabilities), and run \`ipcs -m\`
+inside the server's IPC namespace. Talks to the Docker Engine; run it on the host.
+The compose project is ipc-lab, or IPC_LAB_PROJECT.
+`;
+
+function ipcModeText(c: LabContainer, all: readonly LabContainer[]): string {
+  const joined = c.ipcMode.match(/^container:(.+)$/);
+  if (!joined) return c.ipcMode;
+  const donor = all.find((d) => d.id === joined[1] || d.name === joined[1]);
+  return `container:${joined[1]!.slice(0, 12)}${donor ? ` (${donor.service})` : ' (gone: restart the lab)'}`;
+}
+
+function lockdown(c: LabContainer): string {
+  const parts = [
+    c.capDrop.includes('ALL') && c.capAdd.length === 0 ? 'no caps' : `caps +${c.capAdd.join(',') || '?'}`,
+    c.readOnlyRoot ? 'ro root' : 'rw root',
+    `net ${c.networkMode}`,
+  ];
+  if (c.securityOpt.some((o) => o.startsWith('no-new-privileges'))) parts.push('no-new-privs');
+  return parts.join(', ');
+}
+
+export async function runLab(args: readonly string[], say: Narrator = narrator()): Promise<number> {
+  const [sub = 'status', ...rest] = args;
+  const values = parseOptions(sub.startsWith('-') ? args : rest, {});
+  if (values['help'] || sub !== 'status') {
+    say.block(LAB_HELP);
+    return values['help'] ? 0 : 2;
+  }
+  const lab = new ComposeLab();
+  const containers = await lab.containers();
+  if (containers.length === 0) {
+    say.warn(`The compose project ${lab.project} has no containers: start the lab with \`make up\`.`);
+    return 1;
+  }
+  const namespaces = new Map<string, string>();
+  for (const c of containers.filter((x) => x.running)) {
+    namespaces.set(c.id, await lab.ipcNamespace(c.service).catch(() => '?'));
+  }
+  say.step(`the ${lab.project} containers`);
+  say.block(renderTable(
+    ['service', 'container', 'state', 'user', 'IpcMode', 'IPC namespace', 'lockdown'],
+    containers.map((c) => [
+      c.service, c.name, c.running ? 'running' : `exited (${c.exitCode})`, c.user || 'root',
+      ipcModeText(c, containers), namespaces.get(c.id) ?? '-', lockdown(c),
+    ]),
+  ));
+  const server = containers.find((c) => c.service === 'server' && c.running);
+  if (!server) {
+    say.warn('The server is not running, so its IPC namespace (and the segment) is gone.');
+    return 1;
+  }
+  say.step('ipcs -m, inside the server\'s IPC namespace (the client shares it)');
+  const ipcs = await lab.exec('server', ['ipcs', '-m']);
+  say.block(ipcs.stdout.trimEnd());
+  say.note('Under Docker Desktop this namespace is inside a Linux VM: `ipcs -m` on the host shows none of it.');
+  return ipcs.exitCode;
+}
