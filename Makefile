@@ -29,8 +29,8 @@ IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
 .PHONY: up
 up: preflight ## Build if needed, start the server, run the client and show what it printed
 	$(COMPOSE) up --build --detach
-	$(COMPOSE) logs --follow --no-log-prefix client
-	@code=$$($(COMPOSE) ps --all --format '{{.ExitCode}}' client); \
+	@client=$$($(COMPOSE) ps --all --quiet client); code=$$(docker wait "$$client"); \
+	 $(COMPOSE) logs --no-log-prefix --no-color client; \
 	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
 	@echo; echo "The server is still up and holds the segment: try 'make inspect', then 'make down'."
 

@@ -119,6 +119,13 @@ export class ComposeLab {
     return { exitCode: ExitCode ?? -1, stdout, stderr };
   }
 
+  /** Waits for the service's container to exit (like `docker wait`) and returns its exit code. */
+  async wait(service: string): Promise<number> {
+    const target = await this.require(service);
+    const result = (await this.docker.getContainer(target.id).wait()) as { StatusCode: number };
+    return result.StatusCode;
+  }
+
   /** The IPC namespace of the container's PID 1, e.g. "ipc:[4026532253]". */
   async ipcNamespace(service: string): Promise<string> {
     const result = await this.exec(service, ['readlink', '/proc/1/ns/ipc']);

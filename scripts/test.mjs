@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The README's test command (npm test / make test): installs what is missing, then runs vitest.
+//
+// The System V tests call a Linux libc, so they run where one is:
+//   - Linux as root: on this machine, inside a fresh IPC namespace (unshare --ipc), so they
+//     cannot touch, or be touched by, any segment of the machine;
+//   - macOS, Windows, or Linux without root: inside a Linux container (the Dockerfile's `test`
+//     stage, compose profile `test`), which has an IPC namespace of its own.
+// The end-to-end tests always run here, on the host, driving the real Docker Engine.
+// Extra arguments go to vitest (e.g. `npm test -- test/format.test.ts`).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const isWindows = process.platform === 'win32';
+
+function run(cmd, cmdArgs, options = {}) {
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', shell: isWindows, ...options });
+  if (result.error) {
+    console.error(`test: could not run ${cmd}: ${result.error.message}`);
+    return 127;
+  }
+  return result.status ?? 1;
+}
+
+if (!existsSync(new URL('../node_modules/.bin/vitest', import.meta.url))) {
+  console.log('test: installing npm packages (npm ci) ...');
+  const code = run('npm', ['ci', '--no-audit', '--no-fund']);
+  if (code !== 0) process.exit(code);
+}
+
+const vitest = ['node_modules/.bin/vitest', 'run'];
+const canUnshare = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['--ipc', 'true']).status === 0;
+const where = process.env.IPC_LAB_SYSV_TESTS ?? (canUnshare ? 'host' : 'container');
+
+if (where === 'host') {
+  console.log('test: System V tests here in a fresh IPC namespace, end-to-end tests against Docker');
+  process.exit(run(canUnshare ? 'unshare' : vitest[0], canUnshare ? ['--ipc', '--', ...vitest, ...args] : [...vitest.slice(1), ...args]));
+}
+
+console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'})`);
+const sysv = run('docker', ['compose', '--profile', 'test', 'run', '--rm', '--build', 'test', ...args]);
+const e2e = run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...args]);
+process.exit(sysv !== 0 ? sysv : e2e);

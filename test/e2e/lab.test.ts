@@ -1,0 +1,139 @@
+/**
+ * The lab end to end against a real Docker Engine: `make up`, what the containers print and how
+ * they are configured (read through dockerode), `make down` leaving nothing behind. CI builds
+ * the images offline (OFFLINE=1 in the environment reaches make); a user's machine pulls.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComposeLab } from '../../src/lab/compose-lab.ts';
+import { compose, make, type Ran } from './support.ts';
+
+const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye';
+const lab = new ComposeLab();
+let up: Ran;
+
+async function expectNothingLeft(): Promise<void> {
+  expect(await lab.leftovers()).toEqual({ containers: [], volumes: [], networks: [] });
+}
+
+beforeAll(async () => {
+  await make('down');
+  await expectNothingLeft();
+  up = await make('up');
+}, 900_000);
+
+afterAll(async () => {
+  await make('down');
+});
+
+describe('make up', () => {
+  it('runs the client to the exact message and exit code 0', async () => {
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(MESSAGE);
+    const client = await lab.require('client');
+    expect(client.running).toBe(false);
+    expect(client.exitCode).toBe(0);
+  });
+
+  it('shows the server creating, attaching, writing and readying the segment, with key and shmid', async () => {
+    const { stdout } = await lab.logs('server');
+    const shmid = stdout.match(/shmget\((0x[0-9a-f]{8}), 1024, IPC_CREAT\|IPC_EXCL\|0600\) = (\d+)/);
+    expect(shmid, stdout).not.toBeNull();
+    expect(stdout).toMatch(new RegExp(`shmat\\(${shmid![2]}, NULL, 0\\) = 0x[0-9a-f]+`));
+    expect(stdout).toContain("== write the message at the contract's offsets");
+    expect(stdout).toMatch(new RegExp(`ready: segment ${shmid![2]} \\(key ${shmid![1]}\\)`));
+  });
+
+  it('writes plain text to the logs: no colour codes without a terminal', async () => {
+    for (const service of ['server', 'client']) {
+      const { stdout, stderr } = await lab.logs(service);
+      expect(stdout + stderr).not.toMatch(/\x1b\[/);
+    }
+  });
+
+  it('server and client see the same segment in one IPC namespace; isolated sees none', async () => {
+    const serverIpcs = await lab.exec('server', ['ipcs', '-m']);
+    const server = serverIpcs.stdout.match(/^(0x[0-9a-f]{8})\s+(\d+)\s+lab\s+600\s+1024\s+1\b/m);
+    expect(server, serverIpcs.stdout).not.toBeNull();
+
+    // The client container has exited; a one-off container of the client service joins the
+    // same namespace the same way (ipc: "service:server").
+    const clientIpcs = await compose('run', '--rm', '--no-deps', '--entrypoint', 'ipcs', 'client', '-m');
+    expect(clientIpcs.stdout).toMatch(new RegExp(`^${server![1]}\\s+${server![2]}\\s+lab\\s+600`, 'm'));
+
+    const isolated = await compose('--profile', 'isolated', 'run', '--rm', 'isolated');
+    expect(isolated.code).toBe(0);
+    expect(isolated.stdout).toContain('Shared Memory Segments');
+    expect(isolated.stdout).not.toMatch(/^0x[0-9a-f]{8}/m);
+
+    const serverNs = await lab.ipcNamespace('server');
+    expect(serverNs).toMatch(/^ipc:\[\d+\]$/);
+    expect((await lab.logs('server')).stdout).toContain(`IPC namespace ${serverNs}`);
+    expect((await lab.logs('client')).stdout).toContain(`IPC namespace ${serverNs}`);
+    const isolatedNs = isolated.stdout.match(/ipc:\[\d+\]/)?.[0];
+    expect(isolatedNs).toBeDefined();
+    expect(isolatedNs).not.toBe(serverNs);
+  });
+
+  it('sets IpcMode: the server shareable, the client container:<server id>', async () => {
+    const server = await lab.require('server');
+    const client = await lab.require('client');
+    expect(server.ipcMode).toBe('shareable');
+    expect(client.ipcMode).toBe(`container:${server.id}`);
+  });
+
+  it('runs both as non-root, with no capabilities, a read-only root and no network', async () => {
+    for (const service of ['server', 'client']) {
+      const c = await lab.require(service);
+      expect(c.user).toBe('10001:10001');
+      expect(c.capDrop).toContain('ALL');
+      expect(c.capAdd).toEqual([]);
+      expect(c.readOnlyRoot).toBe(true);
+      expect(c.networkMode).toBe('none');
+      expect(c.securityOpt).toContain('no-new-privileges:true');
+    }
+    const status = await lab.exec('server', ['sh', '-c', 'id -u; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /app/x 2>&1 || true; ls /sys/class/net']);
+    expect(status.stdout).toMatch(/^10001$/m);
+    expect(status.stdout).toMatch(/^CapEff:\s+0+$/m);
+    expect(status.stdout).toMatch(/^CapPrm:\s+0+$/m);
+    expect(status.stdout).toMatch(/Read-only file system/);
+    expect(status.stdout.trim().split('\n').at(-1)).toBe('lo');
+  });
+
+  it('works when run again while the lab is up, and a restarted client reads the message again', async () => {
+    const again = await make('up');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(MESSAGE);
+    const restarted = await compose('restart', 'client');
+    expect(restarted.code).toBe(0);
+    expect(await lab.wait('client')).toBe(0);
+    const { stdout } = await lab.logs('client');
+    expect(stdout.split(MESSAGE).length - 1).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('make down', () => {
+  it('stops the server gracefully (it removes its segment and exits 0), then removes everything', async () => {
+    const down = await make('down');
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/SIGTERM: clean up/);
+    expect(down.stdout).toMatch(/shmctl\(\d+, IPC_RMID, NULL\) = 0/);
+    expect(down.stdout).toMatch(/server exited with code 0/);
+    await expectNothingLeft();
+  });
+});
+
+describe('the offline build (how CI builds: make OFFLINE=1)', () => {
+  const offline = process.env['OFFLINE'] === '1';
+
+  it.runIf(offline)('builds from scratch with no network in any build container', async () => {
+    // --no-cache: every RUN step really runs, with `network: none`, so any download would fail.
+    const built = await compose('--progress', 'plain', 'build', '--no-cache', 'server');
+    expect(built.code, built.stderr.slice(-3000)).toBe(0);
+    const log = built.stdout + built.stderr;
+    expect(log).toMatch(/npm ci --cache \/npm-cache .*--offline/);
+    expect(log).not.toMatch(/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|Temporary failure resolving/);
+    const config = await compose('config', '--format', 'json');
+    const server = (JSON.parse(config.stdout) as { services: Record<string, { build: { network?: string } }> }).services['server'];
+    expect(server?.build.network).toBe('none');
+  });
+});

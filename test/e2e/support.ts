@@ -1,0 +1,62 @@
+/**
+ * Drives the lab as a user would: `make <target>` where make exists, else the plain
+ * `docker compose` command the README gives for that target (Windows users often have no make).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { ROOT } from '../support/cli.ts';
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Compose 2.26 writes an erase-line escape before each log line even into a pipe: not ours. */
+export const stripComposeEscapes = (text: string): string => text.replaceAll('\x1b[2K', '');
+
+export function run(cmd: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: stripComposeEscapes(stdout), stderr: stripComposeEscapes(stderr) });
+    });
+  });
+}
+
+const hasMake = spawnSync('make', ['--version']).status === 0;
+
+/** What each make target runs, for hosts without make (the README lists the same commands). */
+const composeFor: Record<string, string[][]> = {
+  up: [['compose', 'up', '--build', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']],
+  down: [
+    ['compose', 'stop', 'server'],
+    ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
+    ['compose', 'ps', '--all', '--format', 'server exited with code {{.ExitCode}}', 'server'],
+    ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
+  ],
+  build: [['compose', 'build', 'server']],
+};
+
+export async function make(target: string): Promise<Ran> {
+  if (hasMake) return run('make', [target]);
+  const steps = composeFor[target];
+  if (!steps) throw new Error(`no compose equivalent for make ${target}`);
+  let all: Ran = { code: 0, stdout: '', stderr: '' };
+  for (const step of steps) {
+    const r = await run('docker', step);
+    all = { code: r.code, stdout: all.stdout + r.stdout, stderr: all.stderr + r.stderr };
+    if (r.code !== 0) break;
+  }
+  return all;
+}
+
+export function compose(...args: string[]): Promise<Ran> {
+  return run('docker', ['compose', ...args]);
+}
