@@ -10,12 +10,14 @@ OFFLINE ?= 0                       ## 1: build from local base images and docker
 ARCH ?= amd64                      ## offline base images for amd64 or arm64
 SAVE_FILE ?= ipc-lab-images.tar    ## where `make save` writes and `make load` reads
 BUILD_FLAGS ?=                     ## extra flags for `compose build`, e.g. --no-cache
+UP_FLAGS ?= --build                ## `make up UP_FLAGS=` starts a loaded image without building
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
 override ARCH := $(strip $(ARCH))
 override SAVE_FILE := $(strip $(SAVE_FILE))
 override BUILD_FLAGS := $(strip $(BUILD_FLAGS))
+override UP_FLAGS := $(strip $(UP_FLAGS))
 
 ifeq ($(OFFLINE),1)
   OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
@@ -30,7 +32,7 @@ IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
 
 .PHONY: up
 up: preflight ## Build if needed, start the server, run the client and show what it printed
-	$(COMPOSE) up --build --detach
+	$(COMPOSE) up $(UP_FLAGS) --detach
 	@client=$$($(COMPOSE) ps --all --quiet client); code=$$(docker wait "$$client"); \
 	 $(COMPOSE) logs --no-log-prefix --no-color client; \
 	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
@@ -92,7 +94,7 @@ save: ## Write the built lab image to $(SAVE_FILE), to carry to machines without
 	@ls -lh $(SAVE_FILE)
 
 .PHONY: load
-load: ## Load the lab image from $(SAVE_FILE) (then `make up OFFLINE=1` builds nothing new)
+load: ## Load the lab image from $(SAVE_FILE); then `make up UP_FLAGS=` runs it without building
 	docker image load --input $(SAVE_FILE)
 
 ##@ Help

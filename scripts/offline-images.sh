@@ -293,8 +293,9 @@ EOF
   docker image rm -f "$VERIFY_TAG" >/dev/null
 }
 
-images="$BASE_IMAGE$( ((DEV)) && printf ', %s' "$DEV_IMAGE") and $NODE_IMAGE"
-log "arch $ARCH (host $HOST_ARCH), images $images, cache $CACHE"
+images=$BASE_IMAGE
+if ((DEV)); then images+=", $DEV_IMAGE"; fi
+log "arch $ARCH (host $HOST_ARCH), images $images and $NODE_IMAGE, cache $CACHE"
 ensure_binfmt  # mmdebstrap and the verification run foreign binaries
 t=$(now); build_rootfs "$BASE_IMAGE" "$BASE_PACKAGES" base; log "base image step: $(elapsed "$t")"
 if ((DEV)); then

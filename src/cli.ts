@@ -32,6 +32,7 @@ Exit codes: 0 ok, 1 system call failed, 2 bad usage, 3 timed out, 4 invalid segm
 
 const EXIT = { sysv: 1, usage: 2, timeout: 3, format: 4, internal: 70 } as const;
 
+/** By name, not instanceof: importing the error classes would load koffi even for `--help`. */
 function exitCodeFor(error: Error): number | undefined {
   switch (error.name) {
     case 'SysvError': return EXIT.sysv;

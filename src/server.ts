@@ -139,15 +139,20 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
     }
     return 0;
   } finally {
+    // The same cleanup for a signal, an error and a normal end. Synchronous, so no signal can
+    // interleave; and the segment is removed even if detaching failed.
     signals.dispose();
-    if (attachment) {
-      const address = attachment.address;
-      attachment.detach();
-      say.call('shmdt', hexAddress(address), '0', 'detached: this process no longer maps it');
-    }
-    if (shmid !== undefined) {
-      remove(shmid);
-      say.call('shmctl', `${shmid}, IPC_RMID, NULL`, '0', 'removed: the segment is gone once nothing is attached');
+    try {
+      if (attachment) {
+        const address = attachment.address;
+        attachment.detach();
+        say.call('shmdt', hexAddress(address), '0', 'detached: this process no longer maps it');
+      }
+    } finally {
+      if (shmid !== undefined) {
+        remove(shmid);
+        say.call('shmctl', `${shmid}, IPC_RMID, NULL`, '0', 'removed: the segment is gone once nothing is attached');
+      }
     }
   }
 }

@@ -3,8 +3,11 @@
  * they are configured (read through dockerode), `make down` leaving nothing behind. CI builds
  * the images offline (OFFLINE=1 in the environment reaches make); a user's machine pulls.
  */
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeLab } from '../../src/lab/compose-lab.ts';
+import { ROOT } from '../support/cli.ts';
 import { compose, make, run, type Ran } from './support.ts';
 
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye';
@@ -135,5 +138,21 @@ describe('the offline build (how CI builds: make OFFLINE=1)', () => {
     const config = await run('make', ['--silent', 'config', 'COMPOSE=docker compose']);
     expect(config.stdout).toMatch(/build:\n(\s+.*\n)*?\s+network: none/);
     expect(config.stdout).not.toMatch(/network: default/);
+  });
+});
+
+describe('make save and make load', () => {
+  it('carry the lab image as one tarball', async () => {
+    const file = `out/e2e-images-${process.pid}.tar`;
+    try {
+      const saved = await make('save', { SAVE_FILE: file });
+      expect(saved.code, saved.stderr).toBe(0);
+      expect(statSync(join(ROOT, file)).size).toBeGreaterThan(50_000_000);
+      const loaded = await make('load', { SAVE_FILE: file });
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toMatch(/Loaded image: ipc-lab:latest/);
+    } finally {
+      rmSync(join(ROOT, file), { force: true });
+    }
   });
 });

@@ -33,23 +33,27 @@ export function run(cmd: string, args: readonly string[], env: Record<string, st
 const hasMake = spawnSync('make', ['--version']).status === 0;
 
 /** What each make target runs, for hosts without make (the README lists the same commands). */
-const composeFor: Record<string, string[][]> = {
-  up: [['compose', 'up', '--build', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']],
-  down: [
-    ['compose', 'stop', 'server'],
-    ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
-    ['compose', 'ps', '--all', '--format', 'server exited with code {{.ExitCode}}', 'server'],
-    ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
-  ],
-  build: [['compose', 'build', 'server']],
-};
+function dockerStepsFor(target: string, vars: Record<string, string>): string[][] {
+  const saveFile = vars['SAVE_FILE'] ?? 'ipc-lab-images.tar';
+  switch (target) {
+    case 'up': return [['compose', 'up', '--build', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']];
+    case 'down': return [
+      ['compose', 'stop', 'server'],
+      ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
+      ['compose', 'ps', '--all', '--format', 'server exited with code {{.ExitCode}}', 'server'],
+      ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
+    ];
+    case 'build': return [['compose', 'build', 'server']];
+    case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
+    case 'load': return [['image', 'load', '--input', saveFile]];
+    default: throw new Error(`no docker equivalent for make ${target}`);
+  }
+}
 
-export async function make(target: string): Promise<Ran> {
-  if (hasMake) return run('make', [target]);
-  const steps = composeFor[target];
-  if (!steps) throw new Error(`no compose equivalent for make ${target}`);
+export async function make(target: string, vars: Record<string, string> = {}): Promise<Ran> {
+  if (hasMake) return run('make', [target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)]);
   let all: Ran = { code: 0, stdout: '', stderr: '' };
-  for (const step of steps) {
+  for (const step of dockerStepsFor(target, vars)) {
     const r = await run('docker', step);
     all = { code: r.code, stdout: all.stdout + r.stdout, stderr: all.stderr + r.stderr };
     if (r.code !== 0) break;
