@@ -11,6 +11,8 @@ ARCH ?= amd64                      ## offline base images for amd64 or arm64
 SAVE_FILE ?= ipc-lab-images.tar    ## where `make save` writes and `make load` reads
 BUILD_FLAGS ?=                     ## extra flags for `compose build`, e.g. --no-cache
 UP_FLAGS ?= --build                ## `make up UP_FLAGS=` starts a loaded image without building
+STEP ?= 0                          ## seconds the server pauses after each field (make up STEP=1)
+TUI ?= 0                           ## 1: make gdb opens gdb's text UI
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
@@ -18,6 +20,9 @@ override ARCH := $(strip $(ARCH))
 override SAVE_FILE := $(strip $(SAVE_FILE))
 override BUILD_FLAGS := $(strip $(BUILD_FLAGS))
 override UP_FLAGS := $(strip $(UP_FLAGS))
+override STEP := $(strip $(STEP))
+override TUI := $(strip $(TUI))
+export IPC_LAB_STEP := $(STEP)
 
 ifeq ($(OFFLINE),1)
   OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
@@ -43,8 +48,16 @@ logs: preflight ## Show what the server and the client printed
 	$(COMPOSE) logs --no-color
 
 .PHONY: inspect
-inspect: preflight node_modules ## The lab's containers, their IPC namespaces, and `ipcs -m` inside the shared one
+inspect: preflight node_modules ## The lab's containers and namespaces, then the segment: IPC_STAT explained, memory map
 	npm run --silent lab -- lab status
+
+.PHONY: watch
+watch: preflight ## Redraw the segment's memory map as bytes change (run `make up STEP=1` in another terminal)
+	$(COMPOSE) exec server ipc-lab inspect --watch
+
+.PHONY: gdb
+gdb: preflight ## gdb attached to the server, printing the segment at its address (TUI=1: gdb's text UI)
+	$(COMPOSE) --profile debug run --rm debug gdb $(if $(filter 1,$(TUI)),--tui)
 
 .PHONY: isolated
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment

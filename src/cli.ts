@@ -16,6 +16,7 @@ const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }
   server: { summary: 'create the segment, write the message, wait; Ctrl-C removes it', load: async () => (await import('./server.ts')).runServer },
   client: { summary: 'attach read-only, wait until ready, print the message', load: async () => (await import('./client.ts')).runClient },
   inspect: { summary: 'ipcs row, IPC_STAT explained, annotated memory map (--watch, --json)', load: async () => (await import('./inspect.ts')).runInspect },
+  gdb: { summary: 'attach gdb to the server and print the segment (compose debug profile)', load: async () => (await import('./gdb.ts')).runGdb },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
 };
@@ -40,7 +41,8 @@ function exitCodeFor(error: Error): number | undefined {
     case 'UsageError': return EXIT.usage;
     case 'WaitTimeoutError': return EXIT.timeout;
     case 'SegmentFormatError': return EXIT.format;
-    case 'DockerUnavailableError': return EXIT.sysv;
+    case 'DockerUnavailableError':
+    case 'GdbError': return EXIT.sysv;
     default: return undefined;
   }
 }

@@ -109,10 +109,15 @@ export class ComposeLab {
   }
 
   /** Runs a command in a running container, like `docker exec`, and waits for it. */
-  async exec(service: string, cmd: readonly string[]): Promise<ExecResult> {
+  async exec(service: string, cmd: readonly string[], env: Record<string, string> = {}): Promise<ExecResult> {
     const target = await this.require(service);
     if (!target.running) throw new DockerUnavailableError(`the ${service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`);
-    const exec = await this.docker.getContainer(target.id).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
+    const exec = await this.docker.getContainer(target.id).exec({
+      Cmd: [...cmd],
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const stream = await exec.start({ hijack: true, stdin: false });
     const { stdout, stderr } = await collect(stream, (s, o, e) => this.docker.modem.demuxStream(s, o, e));
     const { ExitCode } = await exec.inspect();

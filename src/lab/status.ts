@@ -7,6 +7,7 @@
 import { parseOptions } from '../options.ts';
 import { renderTable } from '../ui/table.ts';
 import { narrator, type Narrator } from '../ui/narrate.ts';
+import { colorEnabled } from '../ui/style.ts';
 import { ComposeLab, type LabContainer } from './compose-lab.ts';
 
 export const LAB_HELP = `Usage: ipc-lab lab status
@@ -67,5 +68,9 @@ export async function runLab(args: readonly string[], say: Narrator = narrator()
   const ipcs = await lab.exec('server', ['ipcs', '-m']);
   say.block(ipcs.stdout.trimEnd());
   say.note('Under Docker Desktop this namespace is inside a Linux VM: `ipcs -m` on the host shows none of it.');
-  return ipcs.exitCode;
+  say.step('ipc-lab inspect, run inside the server container');
+  const inspect = await lab.exec('server', ['ipc-lab', 'inspect'], colorEnabled() ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });
+  say.block(inspect.stdout.trimEnd());
+  if (inspect.stderr) say.block(inspect.stderr.trimEnd());
+  return ipcs.exitCode || inspect.exitCode;
 }

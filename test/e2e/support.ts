@@ -44,6 +44,7 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
       ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
     ];
     case 'build': return [['compose', 'build', 'server']];
+    case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', 'debug', 'gdb']];
     case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
     case 'load': return [['image', 'load', '--input', saveFile]];
     default: throw new Error(`no docker equivalent for make ${target}`);
