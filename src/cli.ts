@@ -4,7 +4,8 @@
  * while only the programs that call System V need a Linux libc.
  *
  * Exit codes: 0 success, 1 a system call failed, 2 bad usage, 3 timed out waiting,
- * 4 the segment is not a valid lab segment, 70 an internal error (a bug: please report it).
+ * 4 the segment is not a valid lab segment, 5 the segment was removed while in use,
+ * 70 an internal error (a bug: please report it).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +30,11 @@ Commands:
 ${Object.entries(PROGRAMS).map(([name, p]) => `  ${name.padEnd(10)}${p.summary}`).join('\n')}
 
 Run 'ipc-lab <command> --help' for a command's options.
-Exit codes: 0 ok, 1 system call failed, 2 bad usage, 3 timed out, 4 invalid segment.
+Exit codes: 0 ok, 1 system call failed, 2 bad usage, 3 timed out, 4 invalid segment,
+5 segment removed while in use.
 `;
 
-const EXIT = { sysv: 1, usage: 2, timeout: 3, format: 4, internal: 70 } as const;
+const EXIT = { sysv: 1, usage: 2, timeout: 3, format: 4, removed: 5, internal: 70 } as const;
 
 /** By name, not instanceof: importing the error classes would load koffi even for `--help`. */
 function exitCodeFor(error: Error): number | undefined {
@@ -41,6 +43,7 @@ function exitCodeFor(error: Error): number | undefined {
     case 'UsageError': return EXIT.usage;
     case 'WaitTimeoutError': return EXIT.timeout;
     case 'SegmentFormatError': return EXIT.format;
+    case 'SegmentRemovedError': return EXIT.removed;
     case 'DockerUnavailableError':
     case 'GdbError': return EXIT.sysv;
     default: return undefined;

@@ -25,7 +25,7 @@ import { layoutTable } from './layout-table.ts';
 import { keyChoice, KEY_OPTIONS, parseOptions, seconds } from './options.ts';
 import { attachWhenPresent, POLL_MS, timeoutMessage, WaitTimeoutError } from './find-segment.ts';
 import { decodeSegment, readState } from './segment-codec.ts';
-import { hexAddress } from './sysv/shm.ts';
+import { hexAddress, stat } from './sysv/shm.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
 export const CLIENT_HELP = `Usage: ipc-lab client [options]
@@ -41,6 +41,10 @@ Options:
   --quiet             print only the message
   -h, --help          this text
 `;
+
+export class SegmentRemovedError extends Error {
+  override readonly name = 'SegmentRemovedError';
+}
 
 export async function runClient(args: readonly string[], say: Narrator = narrator()): Promise<number> {
   const values = parseOptions(args, { ...KEY_OPTIONS, timeout: { type: 'string' }, layout: { type: 'boolean' }, quiet: { type: 'boolean' } });
@@ -64,6 +68,11 @@ export async function runClient(args: readonly string[], say: Narrator = narrato
     while (state !== State.ready) {
       if (Date.now() >= deadline) throw new WaitTimeoutError(timeoutMessage({ for: 'ready', shmid: attachment.shmid, state }, timeout));
       await sleep(POLL_MS);
+      // Our attachment keeps the pages alive, so a removed segment would look merely stuck:
+      // IPC_STAT's SHM_DEST bit says the owner removed it (IPC_RMID) and will not finish.
+      if (stat(attachment.shmid).markedForRemoval) {
+        throw new SegmentRemovedError(`segment ${attachment.shmid} was removed (IPC_RMID) by its owner before it was ready (state ${state}): the server stopped or was restarted. Start the server, then the client again.`);
+      }
       state = readState(attachment.view); // Atomics.load: pairs with the server's release store
     }
     const { header, message, size } = decodeSegment(attachment.view);

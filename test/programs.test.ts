@@ -131,6 +131,19 @@ describe('server and client', () => {
     expect(c.stderr).toMatch(/not in the server's IPC namespace/);
   });
 
+  it('a client whose segment is removed before it is ready says so, exit code 5', async () => {
+    const s = server('--step', '0.3');
+    await s.waitFor(/shmat\(/);
+    const c = startLab(ns, ['client', '--key', hex(key), '--timeout', '20']);
+    running.push(c);
+    await c.waitFor(/waiting for the server to finish writing/);
+    s.kill('SIGTERM');
+    const done = await c.exited;
+    expect(done.code).toBe(5);
+    expect(done.stderr).toMatch(/segment \d+ was removed \(IPC_RMID\) by its owner before it was ready \(state 1\)/);
+    expect(done.stdout).toMatch(/shmdt\(0x[0-9a-f]+\) = 0/);
+  });
+
   it('a client without the key file says so', async () => {
     const c = await runLab(ns, ['client', '--key-file', join(dir, 'missing.key'), '--timeout', '0.2']);
     expect(c.code).toBe(3);
