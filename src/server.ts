@@ -116,6 +116,11 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
       throw error;
     }
     say.call('shmget', `${hexKey(key)}, ${size}, ${describeShmFlags(flags)}`, String(shmid), "shmid: the kernel's id for the segment");
+    if (mode & 0o002) {
+      say.warn(`mode ${octalMode(mode)} is world-writable, as in the original demo (0666): any process of any user in this IPC namespace can attach it read-write and overwrite the message; every client then reads whatever they wrote. Use 0600 (owner only) or 0660 with a shared group.`);
+    } else if (mode & 0o004) {
+      say.warn(`mode ${octalMode(mode)} is world-readable: any user in this IPC namespace can read the message.`);
+    }
 
     attachment = attach(shmid);
     say.call('shmat', `${shmid}, NULL, 0`, hexAddress(attachment.address), 'the address in *this* process; another process maps it elsewhere');
