@@ -28,6 +28,7 @@ ifeq ($(OFFLINE),1)
   OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
   export IPC_LAB_BASE_IMAGE ?= ipc-lab/base:$(OFFLINE_TAG)
   export IPC_LAB_NODE_IMAGE ?= ipc-lab/node:$(OFFLINE_TAG)
+  export IPC_LAB_TEST_BASE_IMAGE ?= ipc-lab/base:$(subst offline,offline-dev,$(OFFLINE_TAG))
   export IPC_LAB_NPM_CI_FLAGS ?= --offline
   export IPC_LAB_BUILD_NETWORK ?= none
 endif

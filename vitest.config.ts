@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'sysv',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
+          globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
         },
       },
