@@ -23,10 +23,10 @@ import { keyChoice, KEY_OPTIONS, parseOptions, permissionMode, segmentSize, seco
 import { decodeSegment, writeSegment } from './segment-codec.ts';
 import { SysvError } from './sysv/errors.ts';
 import {
-  attach, describeShmFlags, getSegment, hexAddress, hexKey, IPC_CREAT, IPC_EXCL, octalMode, remove, stat,
+  attach, describeShmFlags, getSegment, hexAddress, hexKey, IPC_CREAT, IPC_EXCL, octalMode, remove,
   type Attachment,
 } from './sysv/shm.ts';
-import { describeAge } from './format.ts';
+import { explainTakenKey, replaceStaleSegment } from './stale-segment.ts';
 import { ipcNamespace } from './namespace.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
@@ -42,6 +42,7 @@ Options:
   --mode OCTAL        permission bits (env IPC_LAB_MODE, default 0600: owner only)
   --step SECONDS      pause after each field, to watch the bytes arrive (env IPC_LAB_STEP, default 0)
   --exit              remove the segment and exit once written, instead of waiting
+  --replace           if a stale segment (nothing attached) holds the key, remove it first
   -h, --help          this text
 `;
 
@@ -63,24 +64,6 @@ function untilSignal(): { stopped: Promise<string>; dispose: () => void } {
   };
 }
 
-/** EEXIST: say whose segment holds the key and how to clean it, without touching it. */
-function explainTakenKey(key: number, say: Narrator): void {
-  say.warn(`The key ${hexKey(key)} is already taken by another segment; this server leaves it alone.`);
-  try {
-    const shmid = getSegment(key, 0, 0);
-    const st = stat(shmid);
-    say.note(`shmid ${shmid}: created by pid ${st.cpid} (uid ${st.cuid}) ${describeAge(st.ctime)} ago, ${st.size} bytes, mode ${octalMode(st.mode)}, ${st.nattch} process(es) attached`);
-    say.note(st.nattch === 0
-      ? 'nothing is attached: it is probably left over from a server that was killed (SIGKILL) or crashed'
-      : 'processes are still attached: another server may be running');
-    say.note(`remove it with: ipcrm -m ${shmid}   (or: ipc-lab clean)`);
-  } catch (error) {
-    if (!(error instanceof SysvError)) throw error;
-    say.note(`could not look at it: ${error.message}`);
-    say.note(`remove it with: ipcrm -M ${hexKey(key)}   (as its owner or root)`);
-  }
-}
-
 export async function runServer(args: readonly string[], say: Narrator = narrator()): Promise<number> {
   const values = parseOptions(args, {
     ...KEY_OPTIONS,
@@ -88,6 +71,7 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
     mode: { type: 'string' },
     step: { type: 'string' },
     exit: { type: 'boolean' },
+    replace: { type: 'boolean' },
   });
   if (values['help']) {
     say.block(SERVER_HELP);
@@ -112,8 +96,13 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
     try {
       shmid = getSegment(key, size, flags);
     } catch (error) {
-      if (error instanceof SysvError && error.code === 'EEXIST') explainTakenKey(key, say);
-      throw error;
+      if (!(error instanceof SysvError) || error.code !== 'EEXIST') throw error;
+      // Without --replace, only explain; with it, remove a stale one (nothing attached) and retry.
+      if (!values['replace'] || !replaceStaleSegment(key, say)) {
+        explainTakenKey(key, say);
+        throw error;
+      }
+      shmid = getSegment(key, size, flags);
     }
     say.call('shmget', `${hexKey(key)}, ${size}, ${describeShmFlags(flags)}`, String(shmid), "shmid: the kernel's id for the segment");
     if (mode & 0o002) {
