@@ -40,7 +40,7 @@ IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
 up: preflight ## Build if needed, start the server, run the client and show what it printed
 	$(COMPOSE) up $(UP_FLAGS) --detach
 	@client=$$($(COMPOSE) ps --all --quiet client); code=$$(docker wait "$$client"); \
-	 $(COMPOSE) logs --no-log-prefix --no-color client; \
+	 docker logs "$$client"; \
 	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
 	@echo; echo "The server is still up and holds the segment: try 'make inspect', then 'make down'."
 
@@ -67,9 +67,9 @@ isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: 
 .PHONY: down
 down: preflight ## Stop the server (it removes its segment), then remove containers, volumes, networks
 	$(COMPOSE) stop server
-	@if [ -n "$$($(COMPOSE) ps --all --quiet server)" ]; then \
-	   $(COMPOSE) logs --no-log-prefix --no-color server | sed -n '/clean up/,$$p'; \
-	   echo "server exited with code $$($(COMPOSE) ps --all --format '{{.ExitCode}}' server)"; \
+	@server=$$($(COMPOSE) ps --all --quiet server); if [ -n "$$server" ]; then \
+	   docker logs "$$server" 2>&1 | sed -n '/clean up/,$$p'; \
+	   echo "server exited with code $$(docker inspect --format '{{.State.ExitCode}}' "$$server")"; \
 	 fi
 	$(COMPOSE) --profile '*' down --volumes --remove-orphans
 
@@ -90,6 +90,10 @@ config: ## Show compose.yaml as Compose resolves it (variables filled in)
 .PHONY: test
 test: node_modules ## Run every test (System V tests in a Linux container where the host is not Linux)
 	npm test
+
+.PHONY: soak
+soak: preflight ## make up + make down CYCLES times (default 50), checking nothing is left behind
+	scripts/soak.sh $(or $(CYCLES),50)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
