@@ -24,6 +24,27 @@ const hints: Readonly<Record<string, string>> = {
   ENOMEM: 'the kernel could not find memory or address space for the segment: use a smaller --size',
   ENOSPC: 'a system-wide limit (SHMMNI segments or SHMALL pages) is reached: remove stale segments with `ipc-lab clean` or `ipcrm`',
   EPERM: 'only the owner, the creator or a privileged process may do this to the segment',
+  'semget:EEXIST': 'a semaphore set with this key already exists: look at it with `ipcs -s`, remove it with `ipcrm -S <key>`, or open it without IPC_EXCL',
+  'semget:ENOENT': 'no semaphore set has this key yet: start the program that creates it first, and check that both sides use the same key and IPC namespace',
+  'semget:EACCES': "the set's mode does not let this user in: compare its owner and mode (`ipcs -s`) with `id`",
+  'semget:EINVAL': 'nsems is 0 or above SEMMSL, or more than the existing set has: check `ipcs -s -i <semid>`',
+  'semget:ENOSPC': 'a system-wide limit (SEMMNI sets or SEMMNS semaphores) is reached: remove stale sets with `ipcrm -s <semid>`',
+  'semop:EAGAIN': 'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
+  'semtimedop:EAGAIN': 'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; see `ipcs -s -i <semid>`',
+  // os.constants.errno names 11 twice and lists EWOULDBLOCK last, so that is the name EAGAIN gets.
+  'semop:EWOULDBLOCK': 'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
+  'semtimedop:EWOULDBLOCK': 'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; see `ipcs -s -i <semid>`',
+  'semop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
+  'semtimedop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
+  'semop:EINTR': 'a signal with a handler arrived while waiting, and semop is never restarted after one: wait again, or stop if it was a shutdown signal',
+  'semtimedop:EINTR': 'a signal with a handler arrived while waiting, and semtimedop is never restarted after one: wait again, or stop if it was a shutdown signal',
+  'semop:EINVAL': 'the semid is not a live semaphore set (it may have been removed), or nsops is 0: check `ipcs -s`',
+  'semtimedop:EINVAL': 'the semid is not a live semaphore set, nsops is 0, or the timeout is negative or has tv_nsec of a second or more',
+  'semctl:EINVAL': 'the semid is not a live semaphore set (it may have been removed), or semnum is not below nsems: check `ipcs -s`',
+  'semctl:EIDRM': 'the set was removed (IPC_RMID) while this process was using it',
+  'semctl:EPERM': 'only the owner, the creator or a privileged process may change or remove the set',
+  EFBIG: 'sem_num is not below the number of semaphores in the set: numbers run from 0 to nsems - 1',
+  ERANGE: 'a semaphore value must stay from 0 to SEMVMX (32767): SETVAL/SETALL asked for more or less, or a semop (or its SEM_UNDO adjustment) would pass the maximum',
 };
 
 export class SysvError extends Error {

@@ -1,0 +1,328 @@
+/**
+ * System V semaphores with types: get a set, or create one and initialise it without a race
+ * (TLPI 47.5), operate on it (blocking, with a timeout, or on a worker thread so the event loop
+ * keeps running), read and set values, IPC_STAT, remove. Every failure is a SysvError.
+ */
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as libc from './libc.ts';
+import * as c from './libc-sem.ts';
+import { checkInt, SysvError, type CallArgs } from './errors.ts';
+import { describeShmFlags, hexKey } from './shm.ts';
+
+export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from './libc.ts';
+export { SEM_UNDO, SEMVMX } from './libc-sem.ts';
+
+/** One operation: add `op` to semaphore `num`; op < 0 waits until it can, op 0 waits for zero. */
+export interface SemOp {
+  readonly num: number;
+  readonly op: number;
+  /** SEM_UNDO, IPC_NOWAIT, or both. */
+  readonly flags?: number;
+}
+
+export interface SemStat {
+  readonly key: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly cuid: number;
+  readonly cgid: number;
+  readonly mode: number;
+  readonly nsems: number;
+  /** The last successful semop, or null if there has been none. */
+  readonly otime: Date | null;
+  /** The creation, or the last SETVAL, SETALL or IPC_SET. */
+  readonly ctime: Date;
+}
+
+export interface SemaphoreSet {
+  readonly semid: number;
+  /** True in the one process that created and initialised the set. */
+  readonly created: boolean;
+}
+
+export interface CreateOptions {
+  /** How long a process that did not create the set waits for its creator to initialise it. */
+  readonly initTimeoutMs?: number;
+}
+
+export interface AsyncOpOptions {
+  /** Give up with EAGAIN after this long (semtimedop); without it, wait as long as it takes. */
+  readonly timeoutMs?: number;
+  /** Stop waiting when this aborts: the wait then runs in slices, see semopAsync. */
+  readonly signal?: AbortSignal;
+}
+
+/** The set exists, but its creator never finished initialising it. Not a failed call. */
+export class SemaphoreInitTimeoutError extends Error {
+  override readonly name = 'SemaphoreInitTimeoutError';
+
+  constructor(
+    readonly semid: number,
+    readonly key: number,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `semaphore set ${semid} (key ${hexKey(key)}) was not initialised within ${waitedMs} ms: ` +
+        `its creator may have died between semget and its first semop; remove it (\`ipcrm -s ${semid}\`) and start again`,
+    );
+  }
+}
+
+const WAIT_SLICE_MS = 100;
+const DEFAULT_INIT_TIMEOUT_MS = 5_000;
+
+function keyArg(key: number): string {
+  return key === libc.IPC_PRIVATE ? 'IPC_PRIVATE' : hexKey(key);
+}
+
+/** Operations in words, e.g. "[{num 0, op -1, SEM_UNDO}]". */
+export function describeSemOps(ops: readonly SemOp[]): string {
+  const one = ({ num, op, flags = 0 }: SemOp): string => {
+    const words: string[] = [];
+    if (flags & c.SEM_UNDO) words.push('SEM_UNDO');
+    if (flags & libc.IPC_NOWAIT) words.push('IPC_NOWAIT');
+    const rest = flags & ~(c.SEM_UNDO | libc.IPC_NOWAIT);
+    if (rest) words.push(`0x${rest.toString(16)}`);
+    return `{num ${num}, op ${op > 0 ? '+' : ''}${op}${words.length ? `, ${words.join('|')}` : ''}}`;
+  };
+  return `[${ops.map(one).join(', ')}]`;
+}
+
+function inRange(what: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    // koffi would wrap it silently (op 65537 becomes +1), so refuse before the call.
+    throw new RangeError(`${what} must be an integer from ${min} to ${max}, not ${value}`);
+  }
+  return value;
+}
+
+function toSembufs(ops: readonly SemOp[]): c.Sembuf[] {
+  return ops.map(({ num, op, flags = 0 }) => ({
+    sem_num: inRange('num', num, 0, 0xffff),
+    sem_op: inRange('op', op, -0x8000, 0x7fff),
+    sem_flg: inRange('flags', flags, -0x8000, 0x7fff),
+  }));
+}
+
+function toTimespec(ms: number): c.Timespec {
+  const seconds = Math.floor(ms / 1000);
+  return { tv_sec: seconds, tv_nsec: Math.floor((ms - seconds * 1000) * 1e6) };
+}
+
+function opArgs(semid: number, ops: readonly SemOp[], timeoutMs?: number): CallArgs {
+  const args = { semid, sops: describeSemOps(ops), nsops: ops.length };
+  return timeoutMs === undefined ? args : { ...args, timeout: `${timeoutMs} ms` };
+}
+
+function toDate(seconds: number | bigint): Date | null {
+  const s = Number(seconds);
+  return s === 0 ? null : new Date(s * 1000);
+}
+
+/** semget: the id of the set for `key`, created (all values 0 on Linux) when `flags` has IPC_CREAT. */
+export function getSemaphoreSet(key: number, nsems: number, flags: number): number {
+  return checkInt('semget', c.semget(key, nsems, flags), () => ({
+    key: keyArg(key),
+    nsems,
+    semflg: describeShmFlags(flags),
+  }));
+}
+
+/**
+ * The set for `key` with these initial values, made and initialised so that no process can
+ * use it half-made: TLPI 47.5 (svsem/svsem_good_init.c).
+ *
+ * The race: creating a set (semget) and giving it values (semctl SETALL) are two calls. If B
+ * opens the set between A's semget and A's SETALL and does a semop, A's SETALL then wipes B's
+ * operation out, and B believes it holds a semaphore that A has just handed out again.
+ *
+ * The way out: a new set's sem_otime, the time of the last semop, is 0, and only a semop
+ * changes it (semget and semctl never do). So the one process whose IPC_CREAT|IPC_EXCL
+ * succeeded sets the values and then does a semop that changes nothing; every process that got
+ * EEXIST opens the set and waits until IPC_STAT shows sem_otime != 0 before it may use it. The
+ * kernel offers nothing to block on for "initialised", so that wait polls; and it is bounded,
+ * because a creator that dies between the two steps leaves a set that is never ready.
+ */
+export async function createSemaphoreSet(
+  key: number,
+  initialValues: readonly number[],
+  mode = 0o600,
+  options: CreateOptions = {},
+): Promise<SemaphoreSet> {
+  let semid: number;
+  try {
+    semid = getSemaphoreSet(key, initialValues.length, libc.IPC_CREAT | libc.IPC_EXCL | mode);
+  } catch (error) {
+    if (!(error instanceof SysvError && error.errno === constants.errno.EEXIST)) throw error;
+    semid = getSemaphoreSet(key, initialValues.length, mode);
+    await untilInitialised(semid, key, options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
+    return { semid, created: false };
+  }
+  try {
+    setAll(semid, initialValues);
+    semop(semid, noChange(initialValues));
+  } catch (error) {
+    // Whoever creates removes: openers would otherwise wait for an initialisation that never comes.
+    try {
+      removeSemaphoreSet(semid);
+    } catch {
+      // the first failure is the one to report
+    }
+    throw error;
+  }
+  return { semid, created: true };
+}
+
+/**
+ * A semop that leaves every value as it is and cannot block. TLPI's `sem_op = 0` waits for
+ * zero, which returns at once only because its example starts at 0; when every value starts
+ * above 0, take one and give it back in the same atomic call instead.
+ */
+function noChange(values: readonly number[]): SemOp[] {
+  const zero = values.indexOf(0);
+  if (zero !== -1) return [{ num: zero, op: 0, flags: libc.IPC_NOWAIT }];
+  return [{ num: 0, op: -1, flags: libc.IPC_NOWAIT }, { num: 0, op: +1, flags: libc.IPC_NOWAIT }];
+}
+
+async function untilInitialised(semid: number, key: number, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  for (let pause = 5; statSemaphores(semid).otime === null; pause = Math.min(pause * 2, 100)) {
+    if (Date.now() - start >= timeoutMs) throw new SemaphoreInitTimeoutError(semid, key, timeoutMs);
+    await sleep(pause);
+  }
+}
+
+/**
+ * semop: all of `ops` at once or none, blocking this thread (and so the event loop) until they
+ * can proceed, unless one has IPC_NOWAIT (then EAGAIN). A signal with a handler (process.on)
+ * interrupts the wait with EINTR, as semop is never restarted after a handler (signal(7)); the
+ * JS handler itself runs later, from the event loop, if the process is still alive by then.
+ */
+export function semop(semid: number, ops: readonly SemOp[]): void {
+  const sops = toSembufs(ops);
+  checkInt('semop', c.semop(semid, sops, sops.length), () => opArgs(semid, ops));
+}
+
+/** semtimedop: semop that gives up with EAGAIN once `timeoutMs` has passed. */
+export function semTimedOp(semid: number, ops: readonly SemOp[], timeoutMs: number): void {
+  const sops = toSembufs(ops);
+  const result = c.semtimedop(semid, sops, sops.length, toTimespec(timeoutMs));
+  checkInt('semtimedop', result, () => opArgs(semid, ops, timeoutMs));
+}
+
+/**
+ * semop, or semtimedop with a timeout, on a libuv worker thread (koffi's `.async`), so timers,
+ * I/O and signal handlers keep running while it waits.
+ *
+ * A wait in a worker is not free. It holds one of libuv's UV_THREADPOOL_SIZE threads (4 by
+ * default): fs, dns.lookup and crypto queue behind it, and a fifth wait queues behind four.
+ * And the process cannot exit while it waits: process.exit() joins the pool's threads, and
+ * this one is inside the kernel, so exit hangs until the semop returns. So every wait needs a
+ * way to end. The clean one is the owner's: removing the set (IPC_RMID) wakes every waiter
+ * with EIDRM, so an owner's shutdown removes the set first. A process that does not own the
+ * set passes `signal`: the wait then runs as semtimedop slices of WAIT_SLICE_MS, checking the
+ * signal between them (and may lose its turn to a waiter that never left the queue).
+ */
+export async function semopAsync(semid: number, ops: readonly SemOp[], options: AsyncOpOptions = {}): Promise<void> {
+  const { timeoutMs, signal } = options;
+  const noWait = ops.some(({ flags = 0 }) => (flags & libc.IPC_NOWAIT) !== 0);
+  if (!signal || noWait) return opOnWorker(semid, ops, timeoutMs);
+  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+  for (;;) {
+    signal.throwIfAborted();
+    const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
+    try {
+      return await opOnWorker(semid, ops, slice);
+    } catch (error) {
+      const sliceRanOut = error instanceof SysvError && error.errno === constants.errno.EAGAIN && Date.now() < deadline;
+      if (!sliceRanOut) throw error;
+    }
+  }
+}
+
+function opOnWorker(semid: number, ops: readonly SemOp[], timeoutMs: number | undefined): Promise<void> {
+  const sops = toSembufs(ops);
+  const call = timeoutMs === undefined ? 'semop' : 'semtimedop';
+  return new Promise((resolve, reject) => {
+    // koffi gives this thread the worker's errno only while the callback runs and restores
+    // the old one after it: check here, not after an await, where errno would read 0.
+    const done: c.AsyncCallback = (error, result) => {
+      if (error) return reject(error);
+      try {
+        checkInt(call, result, () => opArgs(semid, ops, timeoutMs));
+        resolve();
+      } catch (failure) {
+        reject(failure);
+      }
+    };
+    if (timeoutMs === undefined) c.semop.async(semid, sops, sops.length, done);
+    else c.semtimedop.async(semid, sops, sops.length, toTimespec(timeoutMs), done);
+  });
+}
+
+/** semctl(GETVAL). */
+export function getValue(semid: number, num: number): number {
+  return checkInt('semctl', c.semctl(semid, num, c.GETVAL), () => ({ semid, semnum: num, cmd: 'GETVAL' }));
+}
+
+/** semctl(SETVAL): `value` travels as `arg.val`, an int in the union's slot (see libc-sem.ts). */
+export function setValue(semid: number, num: number, value: number): void {
+  const val = inRange('value', value, -0x8000_0000, 0x7fff_ffff);
+  checkInt('semctl', c.semctl(semid, num, c.SETVAL, 'int', val), () => ({ semid, semnum: num, cmd: 'SETVAL', val }));
+}
+
+/** semctl(GETNCNT): how many processes wait for semaphore `num` to increase. */
+export function getWaitingCount(semid: number, num: number): number {
+  return checkInt('semctl', c.semctl(semid, num, c.GETNCNT), () => ({ semid, semnum: num, cmd: 'GETNCNT' }));
+}
+
+/**
+ * semctl(GETALL). The kernel writes one unsigned short per semaphore and is told no length, so
+ * the array must hold exactly nsems: IPC_STAT first.
+ */
+export function getAll(semid: number): number[] {
+  const array = new Uint16Array(statSemaphores(semid).nsems);
+  checkInt('semctl', c.semctl(semid, 0, c.GETALL, 'unsigned short *', array), () => ({ semid, semnum: 0, cmd: 'GETALL' }));
+  return [...array];
+}
+
+/** semctl(SETALL). The kernel reads nsems values whatever we pass: a shorter array would be overread. */
+export function setAll(semid: number, values: readonly number[]): void {
+  const { nsems } = statSemaphores(semid);
+  if (values.length !== nsems) throw new RangeError(`set ${semid} has ${nsems} semaphores, not ${values.length}`);
+  // Uint16Array would wrap 65536 to 0; 32768..65535 reach the kernel, which answers ERANGE.
+  const array = Uint16Array.from(values, (v) => inRange('value', v, 0, 0xffff));
+  checkInt('semctl', c.semctl(semid, 0, c.SETALL, 'unsigned short *', array), () => ({
+    semid,
+    semnum: 0,
+    cmd: 'SETALL',
+    array: `[${values.join(', ')}]`,
+  }));
+}
+
+/** semctl(IPC_STAT), decoded from the architecture's struct semid_ds. */
+export function statSemaphores(semid: number): SemStat {
+  const ds: Record<string, unknown> = {};
+  checkInt('semctl', c.semctl(semid, 0, libc.IPC_STAT, c.SEMID_DS_OUT, ds), () => ({ semid, semnum: 0, cmd: 'IPC_STAT' }));
+  const perm = ds['sem_perm'] as Record<string, number>;
+  return {
+    key: Number(perm['__key']),
+    uid: Number(perm['uid']),
+    gid: Number(perm['gid']),
+    cuid: Number(perm['cuid']),
+    cgid: Number(perm['cgid']),
+    mode: Number(perm['mode']) & 0o777,
+    nsems: Number(ds['sem_nsems']),
+    otime: toDate(ds['sem_otime'] as number),
+    ctime: toDate(ds['sem_ctime'] as number) ?? new Date(0),
+  };
+}
+
+/**
+ * semctl(IPC_RMID). Unlike a segment, which lingers until its last detach, a set goes at once,
+ * and every process blocked in semop on it wakes with EIDRM: the clean way to end waits at shutdown.
+ */
+export function removeSemaphoreSet(semid: number): void {
+  checkInt('semctl', c.semctl(semid, 0, libc.IPC_RMID), () => ({ semid, semnum: 0, cmd: 'IPC_RMID' }));
+}
