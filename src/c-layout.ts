@@ -9,6 +9,7 @@ export const C_TYPES = {
   uint16_t: { size: 2, align: 2 },
   uint32_t: { size: 4, align: 4 },
   int32_t: { size: 4, align: 4 },
+  uint64_t: { size: 8, align: 8 },
   double: { size: 8, align: 8 },
 } as const;
 
@@ -17,7 +18,7 @@ export type CType = keyof typeof C_TYPES;
 export interface FieldSpec {
   readonly name: string;
   readonly ctype: CType;
-  /** Array length for `char name[count]`; absent for a scalar. */
+  /** Array length for `type name[count]`; absent for a scalar. */
   readonly count?: number;
 }
 

@@ -18,6 +18,7 @@ const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }
   client: { summary: 'attach read-only, wait until ready, print the message', load: async () => (await import('./client.ts')).runClient },
   inspect: { summary: 'ipcs row, IPC_STAT explained, annotated memory map (--watch, --json)', load: async () => (await import('./inspect.ts')).runInspect },
   gdb: { summary: 'attach gdb to the server and print the segment (compose debug profile)', load: async () => (await import('./gdb.ts')).runGdb },
+  race: { summary: 'race writer|reader: torn reads without a lock, none with a semaphore', load: async () => (await import('./race.ts')).runRace },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
 };
@@ -45,7 +46,9 @@ function exitCodeFor(error: Error): number | undefined {
     case 'SegmentFormatError': return EXIT.format;
     case 'SegmentRemovedError': return EXIT.removed;
     case 'DockerUnavailableError':
-    case 'GdbError': return EXIT.sysv;
+    case 'GdbError':
+    case 'PeerGoneError':
+    case 'SemaphoreInitTimeoutError': return EXIT.sysv;
     default: return undefined;
   }
 }

@@ -79,6 +79,72 @@ export const THE_MESSAGE: PiMessage = {
   outro: '\n\ngoodbye',
 };
 
+// ---------------------------------------------------------------------------------------------
+// The synchronisation labs. Each has its own key: the same key file, another project id.
+
+export const LAB_PROJECT_IDS = {                      // ftok project ids, one per lab object family
+  message: DEFAULT_PROJECT_ID,                        // 'L': the PI message segment
+  race: 0x52,                                         // 'R': the race record and its lock
+  ring: 0x42,                                         // 'B': the ring buffer and its counting semaphores
+} as const;
+
+/**
+ *   struct race_record {         the record the writer keeps rewriting
+ *       char     magic[4];       "IPCR"
+ *       uint32_t seq[63];        the same sequence number in every field, written one by one
+ *   };                           256 bytes: a reader that sees two numbers saw a torn write
+ */
+export const RACE_MAGIC = 'IPCR';
+export const RACE_FIELDS = 63;
+export const RACE_RECORD = layoutStruct('race_record', 0, [
+  { name: 'magic', ctype: 'char', count: 4 },
+  { name: 'seq', ctype: 'uint32_t', count: RACE_FIELDS },
+]);
+export const RACE_SEM = { lock: 0 } as const;         // a binary semaphore: 1 free, 0 taken
+
+/**
+ *   struct ring_header {         at offset 0; the slots follow at RING_SLOTS_OFFSET
+ *       char     magic[4];       "IPCB"
+ *       uint32_t slots;          N
+ *       uint32_t slot_size;      data bytes a slot holds
+ *       uint32_t ended;          1 once the producer wrote its last slot
+ *       uint64_t total_bytes;    bytes sent, written with the end of stream
+ *       uint8_t  sha256[32];     SHA-256 of everything sent, written with the end of stream
+ *   };
+ *   struct ring_slot {           N of them, each starting on a 64-byte (cache line) boundary
+ *       uint32_t length;         data bytes in this slot; 0 marks the end of the stream
+ *       uint32_t sequence;       the message number, so the consumer can check the order
+ *       uint8_t  data[slot_size];
+ *   };
+ */
+export const RING_MAGIC = 'IPCB';
+export const RING_HEADER = layoutStruct('ring_header', 0, [
+  { name: 'magic', ctype: 'char', count: 4 },
+  { name: 'slots', ctype: 'uint32_t' },
+  { name: 'slot_size', ctype: 'uint32_t' },
+  { name: 'ended', ctype: 'uint32_t' },
+  { name: 'total_bytes', ctype: 'uint64_t' },
+  { name: 'sha256', ctype: 'char', count: 32 },
+]);
+export const RING_SLOTS_OFFSET = 64;
+export const RING_SLOT_HEADER = 8;                    // length and sequence, before the data
+export const RING_SEM = {                             // counting semaphores, no SEM_UNDO (see ring.ts)
+  empty: 0,                                           // free slots: starts at N, the producer takes one
+  full: 1,                                            // filled slots: starts at 0, the consumer takes one
+} as const;
+export const DEFAULT_RING_SLOTS = 16;
+export const DEFAULT_SLOT_SIZE = 64 * 1024;
+
+/** Where slot `i` starts: its header, then its data. */
+export function ringSlotOffset(slotSize: number, i: number): number {
+  const stride = Math.ceil((RING_SLOT_HEADER + slotSize) / 64) * 64;
+  return RING_SLOTS_OFFSET + i * stride;
+}
+
+export function ringSegmentSize(slots: number, slotSize: number): number {
+  return ringSlotOffset(slotSize, slots);
+}
+
 export function fieldOf(struct: typeof HEADER, name: string): (typeof struct.fields)[number] {
   const field = struct.fields.find((f) => f.name === name);
   if (!field) throw new Error(`no field ${name} in struct ${struct.name}`);

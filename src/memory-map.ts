@@ -59,6 +59,7 @@ export function fieldValue(bytes: Uint8Array, field: Field): string | number {
     case 'uint32_t': return field.name === 'magic' ? latin1(bytes.subarray(field.offset, field.offset + 4)) : data.getUint32(0, true);
     case 'int32_t': return data.getInt32(0, true);
     case 'double': return data.getFloat64(0, true);
+    case 'uint64_t': return Number(data.getBigUint64(0, true));
     case 'char': {
       if (field.count === undefined) return latin1(bytes.subarray(field.offset, field.offset + 1));
       const raw = bytes.subarray(field.offset, field.offset + field.size);
