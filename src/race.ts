@@ -42,7 +42,7 @@ Options:
 const P: SemOp[] = [{ num: RACE_SEM.lock, op: -1, flags: SEM_UNDO }];
 const V: SemOp[] = [{ num: RACE_SEM.lock, op: +1, flags: SEM_UNDO }];
 const SEQ = RACE_RECORD.fields.find((f) => f.name === 'seq')!.offset;
-const YIELD_EVERY = 256;
+const YIELD_EVERY_MS = 20;
 
 /** P or V, retried after EINTR: a signal interrupts a blocked semop, and the loop decides. */
 function lockOp(objects: LabObjects, ops: SemOp[]): void {
@@ -63,7 +63,8 @@ async function writer(objects: LabObjects, unsafe: boolean, stop: StopFlag, dead
   say.step(`writing the record over and over${unsafe ? ' WITHOUT a lock (UNSAFE)' : ', each write between P and V'}`);
   let seq = 0;
   for (;;) {
-    for (let n = 0; n < YIELD_EVERY; n++) {
+    // Bursts of plain synchronous work; between bursts the event loop turns (signals, timers).
+    for (const until = Date.now() + YIELD_EVERY_MS; Date.now() < until; ) {
       seq = (seq + 1) >>> 0;
       if (!unsafe) lockOp(objects, P);
       for (let i = 0; i < RACE_FIELDS; i++) view.setUint32(SEQ + 4 * i, seq); // field by field: not atomic as a whole
@@ -100,22 +101,33 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: StopFlag, dura
   let reads = 0;
   let torn = 0;
   let example: Tear | undefined;
+  let ended: string | undefined;
   const end = Date.now() + durationMs;
-  while (Date.now() < end && !stop.stopped) {
-    for (let n = 0; n < YIELD_EVERY; n++) {
-      if (!unsafe) lockOp(objects, P);
-      const bytes = view.read(SEQ, 4 * RACE_FIELDS); // one copy of the whole record
-      if (!unsafe) lockOp(objects, V);
-      const record = new Uint32Array(bytes.buffer, bytes.byteOffset, RACE_FIELDS);
-      reads++;
-      const first = record[0];
-      if (first !== 0 && !record.every((v) => v === first)) {
-        torn++;
-        example ??= { fields: describeTear(record) };
+  try {
+    while (Date.now() < end && !stop.stopped) {
+      for (const until = Math.min(end, Date.now() + YIELD_EVERY_MS); Date.now() < until; ) {
+        if (!unsafe) lockOp(objects, P);
+        const bytes = view.read(SEQ, 4 * RACE_FIELDS); // one copy of the whole record
+        if (!unsafe) lockOp(objects, V);
+        const record = new Uint32Array(bytes.buffer, bytes.byteOffset, RACE_FIELDS);
+        reads++;
+        const first = record[0];
+        if (first !== 0 && !record.every((v) => v === first)) {
+          torn++;
+          example ??= { fields: describeTear(record) };
+        }
+      }
+      await stop.yieldToSignals();
+      if (attachedCount(objects.shmid) < 2) {
+        ended = 'the writer is gone (shm_nattch fell to 1): it died without cleaning up';
+        break;
       }
     }
-    await stop.yieldToSignals();
+  } catch (error) {
+    if (!isErrno(error, 'EIDRM') && !isErrno(error, 'EINVAL')) throw error;
+    ended = 'the writer stopped and removed the semaphore set (IPC_RMID woke this reader with EIDRM)';
   }
+  if (ended) say.warn(`stopped early: ${ended}`);
   const share = reads === 0 ? 0 : (100 * torn) / reads;
   say.block(`reads ${reads}, torn ${torn} (${share.toFixed(2)} %)${unsafe ? ', no lock' : `, locked with semaphore ${RACE_SEM.lock} of set ${objects.semid}`}`);
   if (example) say.block(`first torn read: ${example.fields}`);
@@ -164,7 +176,9 @@ export async function runRace(args: readonly string[], say: Narrator = narrator(
   } finally {
     stop.dispose();
     if (objects) {
-      if (role === 'writer') removeLabObjects(objects, say);
+      // Whoever creates removes; a reader whose writer died (nattch 1: only this reader) removes
+      // what the writer left, so a SIGKILL leaves nothing behind.
+      if (role === 'writer' || attachedCount(objects.shmid) === 1) removeLabObjects(objects, say);
       else objects.attachment.detach();
     }
   }

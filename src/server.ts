@@ -23,7 +23,7 @@ import { keyChoice, KEY_OPTIONS, parseOptions, permissionMode, segmentSize, seco
 import { decodeSegment, writeSegment } from './segment-codec.ts';
 import { SysvError } from './sysv/errors.ts';
 import {
-  attach, describeShmFlags, getSegment, hexAddress, hexKey, IPC_CREAT, IPC_EXCL, octalMode, remove,
+  attach, describeIpcFlags, getSegment, hexAddress, hexKey, IPC_CREAT, IPC_EXCL, octalMode, remove,
   type Attachment,
 } from './sysv/shm.ts';
 import { explainTakenKey, replaceStaleSegment } from './stale-segment.ts';
@@ -104,7 +104,7 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
       }
       shmid = getSegment(key, size, flags);
     }
-    say.call('shmget', `${hexKey(key)}, ${size}, ${describeShmFlags(flags)}`, String(shmid), "shmid: the kernel's id for the segment");
+    say.call('shmget', `${hexKey(key)}, ${size}, ${describeIpcFlags(flags)}`, String(shmid), "shmid: the kernel's id for the segment");
     if (mode & 0o002) {
       say.warn(`mode ${octalMode(mode)} is world-writable, as in the original demo (0666): any process of any user in this IPC namespace can attach it read-write and overwrite the message; every client then reads whatever they wrote. Use 0600 (owner only) or 0660 with a shared group.`);
     } else if (mode & 0o004) {

@@ -46,9 +46,12 @@ export class StopFlag {
     return this.#signal;
   }
 
-  /** A blocked semop returns EINTR when a signal arrives; the JS handler runs once we yield. */
+  /**
+   * A blocked semop returns EINTR when a signal arrives; the JS handler runs once the event loop
+   * turns. A timer turn, not setImmediate: libuv's signal watcher is polled with the timers.
+   */
   async yieldToSignals(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await sleep(0);
   }
 
   throwIfStopped(): void {

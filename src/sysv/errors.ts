@@ -8,11 +8,14 @@ import { errno as lastErrno, strerror } from './libc.ts';
 
 export type CallArgs = Readonly<Record<string, string | number>>;
 
-const errnoNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
-);
+/** errno number to name; where os.constants.errno has two names (11: EAGAIN, EWOULDBLOCK), the first. */
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has(value)) errnoNames.set(value, name);
 
-/** What to do next, one line each. The key is an errno name, optionally prefixed with the call. */
+/**
+ * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO` for the semaphore
+ * calls, then `ERRNO` (which speaks of segments: the shared memory calls use those).
+ */
 const hints: Readonly<Record<string, string>> = {
   EEXIST: 'a segment with this key already exists: look at it with `ipcs -m`, remove it with `ipc-lab clean` or `ipcrm -M <key>`, or use another key',
   ENOENT: 'nothing has this key yet: start the server first, and check that both sides use the same key file, project id and IPC namespace',
@@ -31,9 +34,11 @@ const hints: Readonly<Record<string, string>> = {
   'semget:ENOSPC': 'a system-wide limit (SEMMNI sets or SEMMNS semaphores) is reached: remove stale sets with `ipcrm -s <semid>`',
   'semop:EAGAIN': 'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
   'semtimedop:EAGAIN': 'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; see `ipcs -s -i <semid>`',
-  // os.constants.errno names 11 twice and lists EWOULDBLOCK last, so that is the name EAGAIN gets.
-  'semop:EWOULDBLOCK': 'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
-  'semtimedop:EWOULDBLOCK': 'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; see `ipcs -s -i <semid>`',
+  'sem:EACCES': "the set's mode does not let this user in: compare its owner and mode (`ipcs -s`) with `id`",
+  'sem:EIDRM': 'the set was removed (IPC_RMID) while this process was using it: its owner is shutting down',
+  'sem:EPERM': 'only the owner, the creator or a privileged process may change or remove the set',
+  'sem:EINVAL': 'the semid is not a live semaphore set (it may have been removed): check `ipcs -s`',
+  'sem:ENOMEM': 'the kernel could not allocate the SEM_UNDO structure: free some memory or use fewer sets',
   'semop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
   'semtimedop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
   'semop:EINTR': 'a signal with a handler arrived while waiting, and semop is never restarted after one: wait again, or stop if it was a shutdown signal',
@@ -59,7 +64,7 @@ export class SysvError extends Error {
     readonly args: CallArgs,
   ) {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
-    const hint = hints[`${call}:${code}`] ?? hints[code];
+    const hint = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
     const argText = Object.entries(args).map(([k, v]) => `${k}=${v}`).join(', ');
     super(`${call}(${argText}) failed: ${code} (${errno}, ${strerror(errno)})`);
     this.errno = errno;

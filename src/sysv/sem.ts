@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as libc from './libc.ts';
 import * as c from './libc-sem.ts';
 import { checkInt, SysvError, type CallArgs } from './errors.ts';
-import { describeShmFlags, hexKey } from './shm.ts';
+import { describeIpcFlags, hexKey } from './shm.ts';
 
 export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from './libc.ts';
 export { SEM_UNDO, SEMVMX } from './libc-sem.ts';
@@ -125,7 +125,7 @@ export function getSemaphoreSet(key: number, nsems: number, flags: number): numb
   return checkInt('semget', c.semget(key, nsems, flags), () => ({
     key: keyArg(key),
     nsems,
-    semflg: describeShmFlags(flags),
+    semflg: describeIpcFlags(flags),
   }));
 }
 

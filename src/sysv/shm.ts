@@ -21,8 +21,8 @@ export function octalMode(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-/** shmget/shmat flags in words, e.g. "IPC_CREAT|IPC_EXCL|0600". */
-export function describeShmFlags(flags: number): string {
+/** Flags of any System V get/attach call in words, e.g. "IPC_CREAT|IPC_EXCL|0600". */
+export function describeIpcFlags(flags: number): string {
   const words: string[] = [];
   if (flags & libc.IPC_CREAT) words.push('IPC_CREAT');
   if (flags & libc.IPC_EXCL) words.push('IPC_EXCL');
@@ -42,7 +42,7 @@ export function getSegment(key: number, size: number, flags: number): number {
   return checkInt('shmget', libc.shmget(key, size, flags), () => ({
     key: key === libc.IPC_PRIVATE ? 'IPC_PRIVATE' : hexKey(key),
     size,
-    shmflg: describeShmFlags(flags),
+    shmflg: describeIpcFlags(flags),
   }));
 }
 
@@ -125,7 +125,7 @@ export class Attachment {
     const address = checkPointer('shmat', libc.shmat(shmid, null, flags), libc.SHMAT_FAILED, () => ({
       shmid,
       shmaddr: 'NULL',
-      shmflg: describeShmFlags(flags),
+      shmflg: describeIpcFlags(flags),
     }));
     let size: number;
     try {

@@ -82,6 +82,14 @@ export class IpcNamespace {
     return parseSysvShm(out.stdout);
   }
 
+  /** Keys of the namespace's semaphore sets, from /proc/sysvipc/sem as seen inside it. */
+  semaphoreSetKeys(): number[] {
+    const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/sem']);
+    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/sem failed: ${out.stderr}`);
+    return out.stdout.trim().split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => Number(l.trim().split(/\s+/)[0]));
+  }
+
   segmentWithKey(key: number): SegmentRow | undefined {
     return this.segments().find((s) => s.key === (key | 0));
   }

@@ -14,7 +14,7 @@ import {
 import { compileC, runC } from '../support/c-programs.ts';
 import { LabProcess, randomKey, ROOT } from '../support/cli.ts';
 
-// By number, not name: errors.ts names errno 11 EWOULDBLOCK (os.constants.errno lists it after EAGAIN).
+// By number, not name: errno 11 has two names (EAGAIN, EWOULDBLOCK).
 const { EAGAIN } = constants.errno;
 const SEM_TS = new URL('../../src/sysv/sem.ts', import.meta.url).href;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysvError } from '../../src/sysv/errors.ts';
 import { NotAttachedError, ReadOnlyViewError } from '../../src/sysv/segment-view.ts';
-import { attach, describeShmFlags, getSegment, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, remove, stat, type Attachment } from '../../src/sysv/shm.ts';
+import { attach, describeIpcFlags, getSegment, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, remove, stat, type Attachment } from '../../src/sysv/shm.ts';
 import { compileC, runC } from '../support/c-programs.ts';
 import { randomKey } from '../support/cli.ts';
 
@@ -150,7 +150,7 @@ describe('failed calls become one error type', () => {
   });
 
   it('describes flags in words', () => {
-    expect(describeShmFlags(IPC_CREAT | IPC_EXCL | 0o600)).toBe('IPC_CREAT|IPC_EXCL|0600');
-    expect(describeShmFlags(0)).toBe('0000');
+    expect(describeIpcFlags(IPC_CREAT | IPC_EXCL | 0o600)).toBe('IPC_CREAT|IPC_EXCL|0600');
+    expect(describeIpcFlags(0)).toBe('0000');
   });
 });
