@@ -19,6 +19,7 @@ const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }
   inspect: { summary: 'ipcs row, IPC_STAT explained, annotated memory map (--watch, --json)', load: async () => (await import('./inspect.ts')).runInspect },
   gdb: { summary: 'attach gdb to the server and print the segment (compose debug profile)', load: async () => (await import('./gdb.ts')).runGdb },
   race: { summary: 'race writer|reader: torn reads without a lock, none with a semaphore', load: async () => (await import('./race.ts')).runRace },
+  ring: { summary: 'ring producer|consumer: stream data through a bounded ring buffer', load: async () => (await import('./ring.ts')).runRing },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
 };
