@@ -13,6 +13,7 @@ BUILD_FLAGS ?=                     ## extra flags for `compose build`, e.g. --no
 UP_FLAGS ?= --build                ## `make up UP_FLAGS=` starts a loaded image without building
 STEP ?= 0                          ## seconds the server pauses after each field (make up STEP=1)
 TUI ?= 0                           ## 1: make gdb opens gdb's text UI
+UNSAFE ?= 0                        ## 1: make race runs without the lock
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
@@ -22,6 +23,8 @@ override BUILD_FLAGS := $(strip $(BUILD_FLAGS))
 override UP_FLAGS := $(strip $(UP_FLAGS))
 override STEP := $(strip $(STEP))
 override TUI := $(strip $(TUI))
+override UNSAFE := $(strip $(UNSAFE))
+export UNSAFE
 export IPC_LAB_STEP := $(STEP)
 
 ifeq ($(OFFLINE),1)
@@ -63,6 +66,16 @@ gdb: preflight ## gdb attached to the server, printing the segment at its addres
 .PHONY: isolated
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
 	$(COMPOSE) --profile isolated run --rm isolated
+
+.PHONY: race
+race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with a semaphore
+	$(COMPOSE) --profile race up $(UP_FLAGS) --abort-on-container-exit --exit-code-from race-reader race-writer race-reader
+	$(COMPOSE) --profile race rm --force --stop race-writer race-reader >/dev/null
+
+.PHONY: ring
+ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
+	$(COMPOSE) --profile ring up $(UP_FLAGS) --abort-on-container-exit --exit-code-from ring-consumer ring-producer ring-consumer
+	$(COMPOSE) --profile ring rm --force --stop ring-producer ring-consumer >/dev/null
 
 .PHONY: down
 down: preflight ## Stop the server (it removes its segment), then remove containers, volumes, networks

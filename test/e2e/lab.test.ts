@@ -133,6 +133,28 @@ describe('make up', () => {
   });
 });
 
+describe('the synchronisation labs in containers', () => {
+  const torn = (out: string) => Number(out.match(/reads \d+, torn (\d+)/)?.[1] ?? NaN);
+
+  it('make race UNSAFE=1 shows torn reads between two containers; make race shows none', async () => {
+    const unsafe = await make('race', { UNSAFE: '1' });
+    expect(unsafe.code, unsafe.stderr).toBe(0);
+    expect(torn(unsafe.stdout)).toBeGreaterThan(0);
+    const safe = await make('race');
+    expect(safe.code, safe.stderr).toBe(0);
+    expect(torn(safe.stdout)).toBe(0);
+    expect(safe.stdout).toMatch(/semctl\(\d+, IPC_RMID\) = 0/);
+  });
+
+  it('make ring streams data from one container to another with the SHA-256 intact', async () => {
+    const ring = await make('ring', { RING_BYTES: '64MiB' });
+    expect(ring.code, ring.stderr).toBe(0);
+    expect(ring.stdout).toMatch(/consumer: 67108864 bytes in 1024 messages/);
+    expect(ring.stdout).toMatch(/SHA-256 [0-9a-f]{64} matches what was sent/);
+    expect((await lab.containers()).map((c) => c.service).sort()).toEqual(['client', 'server']);
+  });
+});
+
 describe('make down', () => {
   it('stops the server gracefully (it removes its segment and exits 0), then removes everything', async () => {
     const down = await make('down');

@@ -44,6 +44,14 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
       ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
     ];
     case 'build': return [['compose', 'build', 'server']];
+    case 'race': return [
+      ['compose', '--profile', 'race', 'up', '--build', '--abort-on-container-exit', '--exit-code-from', 'race-reader', 'race-writer', 'race-reader'],
+      ['compose', '--profile', 'race', 'rm', '--force', '--stop', 'race-writer', 'race-reader'],
+    ];
+    case 'ring': return [
+      ['compose', '--profile', 'ring', 'up', '--build', '--abort-on-container-exit', '--exit-code-from', 'ring-consumer', 'ring-producer', 'ring-consumer'],
+      ['compose', '--profile', 'ring', 'rm', '--force', '--stop', 'ring-producer', 'ring-consumer'],
+    ];
     case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', 'debug', 'gdb']];
     case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
     case 'load': return [['image', 'load', '--input', saveFile]];
@@ -53,9 +61,10 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
 
 export async function make(target: string, vars: Record<string, string> = {}): Promise<Ran> {
   if (hasMake) return run('make', [target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)]);
+  // Without make, the variables travel as the environment compose.yaml reads.
   let all: Ran = { code: 0, stdout: '', stderr: '' };
   for (const step of dockerStepsFor(target, vars)) {
-    const r = await run('docker', step);
+    const r = await run('docker', step, vars);
     all = { code: r.code, stdout: all.stdout + r.stdout, stderr: all.stderr + r.stderr };
     if (r.code !== 0) break;
   }
