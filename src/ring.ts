@@ -170,6 +170,7 @@ async function consume(objects: LabObjects, output: string | undefined, verify: 
   say.step(`receiving: ${slots} slots of ${slotSize} bytes; P(full), copy out, V(empty)`);
   const hash = verify ? createHash('sha256') : undefined;
   const fd = output ? openSync(output, 'w') : undefined;
+  const buffer = Buffer.alloc(slotSize);                     // reused: no allocation per message
   const clock = { last: Date.now() };
   let started: bigint | undefined;
   let received = 0;
@@ -184,7 +185,8 @@ async function consume(objects: LabObjects, output: string | undefined, verify: 
       if (seen !== sequence) throw new PeerGoneError(`slot ${sequence % slots} holds message ${seen}, expected ${sequence}: the ring is out of order`);
       if (length === 0) break;
       if (length > slotSize) throw new PeerGoneError(`slot ${sequence % slots} claims ${length} bytes, more than the slot size ${slotSize}`);
-      const data = view.read(slot + RING_SLOT_HEADER, length); // one copy out of the mapping
+      const data = buffer.subarray(0, length);
+      view.readInto(slot + RING_SLOT_HEADER, data);             // one copy out of the mapping
       semTimedOp(objects.semid, V_EMPTY, WAIT_MS);
       hash?.update(data);
       if (fd !== undefined) writeSync(fd, data);

@@ -52,6 +52,12 @@ export class SegmentView {
     return this.#bytes.slice(offset, offset + length);
   }
 
+  /** Copies `target.length` bytes at `offset` into `target`: one memcpy, no allocation. */
+  readInto(offset: number, target: Uint8Array): void {
+    this.#dataFor(offset, target.byteLength);
+    target.set(this.#bytes.subarray(offset, offset + target.byteLength));
+  }
+
   /** Copies `source` into the segment at `offset`: one memcpy through TypedArray.set. */
   write(offset: number, source: Uint8Array): void {
     this.#writableFor(offset, source.byteLength);

@@ -1,0 +1,180 @@
+/**
+ * npm run bench (make bench): what shared memory buys, measured in one run beside its baselines.
+ *
+ * - ring buffer throughput between two processes (the lab's own ring producer and consumer) for
+ *   4 KiB and 64 KiB messages, next to the same transfer between two Node processes over a Unix
+ *   domain socket and over a pipe, and a C ring of the same design (SysV shm and semaphores);
+ * - the ceiling: single-thread memcpy (C), and copying into a koffi view from Node;
+ * - round-trip latency of a one-slot ping-pong through two semaphores, koffi and C;
+ * each with both processes on one CPU and on two CPUs (taskset), since waking another CPU is
+ * what dominates a hand-over between CPUs. A benchmark, not a test: it asserts nothing about
+ * speed; it prints a table, the ratios, and writes out/bench.json and out/bench.svg.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
+import { renderTable } from '../ui/table.ts';
+import { lastJson, output, pinned, repeat, start, type Placement } from './measure.ts';
+import { barChart } from './svg-chart.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NODE = ['node', '--import', 'tsx'];
+const SIZES = [4096, 65536];
+const RING_BYTES = 1 << 20;                           // 1 MiB of slots, as the C reference uses
+const TOTAL: Record<number, number> = { 4096: 256 << 20, 65536: 1 << 30 };
+const REPEATS = Number(process.env['BENCH_REPEATS'] ?? 3);
+const quick = process.argv.includes('--quick');       // for a smoke run: tenth of the data
+const total = (size: number): number => (quick ? TOTAL[size]! / 16 : TOTAL[size]!);
+
+const placements: Placement[] = availableParallelism() >= 2
+  ? [{ name: 'one CPU', cpus: [0, 0] }, { name: 'two CPUs', cpus: [0, 1] }]
+  : [{ name: 'one CPU', cpus: [0, 0] }];
+const randomKey = (): number => (0x62000000 + Math.floor(Math.random() * 0xffffff)) | 0;
+const mbps = (r: { bytes: number; seconds: number }): number => r.bytes / r.seconds / 1e6;
+
+function compile(dir: string, name: string): string {
+  const out = join(dir, name);
+  execFileSync('gcc', ['-O2', '-o', out, join(ROOT, 'bench', 'c', `${name}.c`)]);
+  return out;
+}
+
+async function nodeRing(size: number, p: Placement): Promise<number> {
+  const key = `0x${(randomKey() >>> 0).toString(16)}`;
+  const common = ['--key', key, '--no-verify'];
+  const producer = start(pinned(p.cpus?.[0], [...NODE, 'src/cli.ts', 'ring', 'producer', ...common, '--bytes', String(total(size)), '--slot-size', String(size), '--slots', String(RING_BYTES / size)]));
+  const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common]));
+  const [, text] = await Promise.all([output(producer, 'ring producer'), output(consumer, 'ring consumer')]);
+  const m = text.match(/consumer: (\d+) bytes in \d+ messages, ([\d.]+) MB\/s/);
+  if (!m) throw new Error(`no rate in the consumer's output:\n${text}`);
+  return Number(m[2]);
+}
+
+async function unixSocket(size: number, p: Placement, dir: string): Promise<number> {
+  const path = join(dir, `bench-${process.pid}.sock`);
+  const receiver = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'socket-receive', path, String(total(size))]));
+  await new Promise<void>((resolve) => receiver.stderr?.once('data', () => resolve()));
+  const sender = start(pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]));
+  const [, text] = await Promise.all([output(sender, 'socket sender'), output(receiver, 'socket receiver')]);
+  rmSync(path, { force: true });
+  return mbps(lastJson(text));
+}
+
+async function pipe(size: number, p: Placement): Promise<number> {
+  // A shell pipeline, so that the pipe runs straight from one process to the other.
+  const quote = (argv: string[]): string => argv.map((a) => `'${a}'`).join(' ');
+  const sender = quote(pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'stdout-send', String(size), String(total(size))]));
+  const receiver = quote(pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'stdin-receive', String(total(size))]));
+  return mbps(lastJson(await output(start(['sh', '-c', `${sender} | ${receiver}`]), 'pipe')));
+}
+
+async function cRing(binary: string, size: number, p: Placement): Promise<number> {
+  const cpuArgs = p.cpus ? p.cpus.map(String) : [];
+  return mbps(lastJson(await output(start([binary, String(size), String(total(size)), String(RING_BYTES), ...cpuArgs]), 'C ring')));
+}
+
+async function cMemcpy(binary: string, size: number): Promise<number> {
+  return mbps(lastJson(await output(start(pinned(0, [binary, String(size), String(4 * total(size)), String(RING_BYTES)])), 'memcpy')));
+}
+
+/** TypedArray.set into a koffi view of a real segment, in this process. */
+function koffiViewCopy(size: number): number {
+  const shmid = getSegment(IPC_PRIVATE, RING_BYTES, IPC_CREAT | 0o600);
+  const a = attach(shmid);
+  try {
+    const chunk = new Uint8Array(size).fill(0x5a);
+    const slots = RING_BYTES / size;
+    const bytes = 4 * total(size);
+    const started = process.hrtime.bigint();
+    for (let i = 0, n = bytes / size; i < n; i++) a.view.write((i % slots) * size, chunk);
+    return bytes / (Number(process.hrtime.bigint() - started) / 1e9) / 1e6;
+  } finally {
+    a.detach();
+    remove(shmid);
+  }
+}
+
+async function pingPong(p: Placement, cBinary: string): Promise<{ koffi: number; c: number }> {
+  const trips = p.cpus && p.cpus[0] !== p.cpus[1] ? (quick ? 1000 : 5000) : (quick ? 5000 : 50000);
+  const koffi = await repeat(REPEATS, async () => {
+    const key = String(randomKey());
+    const pong = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/pingpong.ts', 'pong', key, String(trips)]));
+    const ping = start(pinned(p.cpus?.[0], [...NODE, 'src/bench/pingpong.ts', 'ping', key, String(trips)]));
+    const [text] = await Promise.all([output(ping, 'ping'), output(pong, 'pong')]);
+    const r = lastJson<{ roundTrips: number; seconds: number }>(text);
+    return (r.seconds / r.roundTrips) * 1e6;
+  });
+  const c = await repeat(REPEATS, async () => {
+    const r = lastJson<{ roundTrips: number; seconds: number }>(await output(start([cBinary, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'));
+    return (r.seconds / r.roundTrips) * 1e6;
+  });
+  return { koffi, c };
+}
+
+function machine(): Record<string, string | number> {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
+  } catch { /* not Linux */ }
+  return { cpu: model, cpus: availableParallelism(), kernel: release(), node: process.version, date: new Date().toISOString() };
+}
+
+const fmt = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} GB/s` : `${v.toFixed(0)} MB/s`);
+const kib = (size: number): string => `${size / 1024} KiB`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-bench-'));
+  try {
+    const bin = { ring: compile(dir, 'shm-ring'), memcpy: compile(dir, 'memcpy'), pingpong: compile(dir, 'pingpong') };
+    const host = machine();
+    process.stdout.write(`ipc-lab benchmark on ${host['cpu']} (${host['cpus']} CPUs), Linux ${host['kernel']}, Node ${host['node']}${quick ? ', --quick' : ''}\n`);
+    process.stdout.write(`each figure the median of ${REPEATS} runs; ring of ${RING_BYTES >> 10} KiB; ${SIZES.map((s) => `${kib(s)}: ${total(s) >> 20} MiB`).join(', ')}\n\n`);
+
+    type Row = { measure: string; placement: string; size: number; mbps: number };
+    const rows: Row[] = [];
+    for (const size of SIZES) {
+      for (const p of placements) {
+        for (const [measure, run] of [
+          ['ring: koffi + SysV sem (Node)', () => nodeRing(size, p)],
+          ['Unix socket (Node)', () => unixSocket(size, p, dir)],
+          ['pipe (Node)', () => pipe(size, p)],
+          ['ring: SysV shm + sem (C)', () => cRing(bin.ring, size, p)],
+        ] as const) {
+          rows.push({ measure, placement: p.name, size, mbps: await repeat(REPEATS, run) });
+          process.stderr.write('.');
+        }
+      }
+      rows.push({ measure: 'memcpy, one thread (C): the ceiling', placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });
+      rows.push({ measure: 'copy into a koffi view (Node)', placement: 'this process', size, mbps: await repeat(REPEATS, async () => koffiViewCopy(size)) });
+    }
+    const latency: Array<{ placement: string; koffi: number; c: number }> = [];
+    for (const p of placements) latency.push({ placement: p.name, ...(await pingPong(p, bin.pingpong)) });
+    process.stderr.write('\n');
+
+    const find = (measure: string, placement: string, size: number): number | undefined =>
+      rows.find((r) => r.measure.startsWith(measure) && r.placement === placement && r.size === size)?.mbps;
+    process.stdout.write(`${renderTable(['measure', 'placement', 'message', 'throughput'], rows.map((r) => [r.measure, r.placement, kib(r.size), fmt(r.mbps)]))}\n\n`);
+    const ratios = SIZES.flatMap((size) => placements.map((p) => {
+      const ring = find('ring: koffi', p.name, size)!;
+      const ratio = (other: number | undefined): string => (other ? `${(ring / other).toFixed(2)}x` : '-');
+      const ceiling = find('memcpy', 'one CPU', size);
+      return [kib(size), p.name, ratio(find('Unix socket', p.name, size)), ratio(find('pipe', p.name, size)), ratio(find('ring: SysV shm', p.name, size)), ceiling ? `${((100 * ring) / ceiling).toFixed(1)} %` : '-'];
+    }));
+    process.stdout.write(`The Node ring against each baseline (above 1x: the ring is faster):\n${renderTable(['message', 'placement', 'vs Unix socket', 'vs pipe', 'vs C ring', 'of memcpy'], ratios)}\n\n`);
+    process.stdout.write(`Ping-pong round trip (two semops and two wake-ups each way):\n${renderTable(['placement', 'koffi (Node)', 'C', 'koffi / C'], latency.map((l) => [l.placement, `${l.koffi.toFixed(2)} us`, `${l.c.toFixed(2)} us`, `${(l.koffi / l.c).toFixed(2)}x`]))}\n`);
+
+    mkdirSync(join(ROOT, 'out'), { recursive: true });
+    const json = join(ROOT, 'out', 'bench.json');
+    const svg = join(ROOT, 'out', 'bench.svg');
+    writeFileSync(json, `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency }, null, 2)}\n`);
+    writeFileSync(svg, barChart(`ipc-lab: throughput between two processes (${host['cpus']} CPUs, ${host['cpu']})`, 'MB/s',
+      rows.map((r) => ({ label: `${r.measure}, ${kib(r.size)}`, value: r.mbps, group: r.placement }))));
+    process.stdout.write(`\nwrote ${json} and ${svg}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
