@@ -20,6 +20,7 @@ const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }
   gdb: { summary: 'attach gdb to the server and print the segment (compose debug profile)', load: async () => (await import('./gdb.ts')).runGdb },
   race: { summary: 'race writer|reader: torn reads without a lock, none with a semaphore', load: async () => (await import('./race.ts')).runRace },
   ring: { summary: 'ring producer|consumer: stream data through a bounded ring buffer', load: async () => (await import('./ring.ts')).runRing },
+  clean: { summary: "remove the lab's leftover segments and semaphore sets, and only those", load: async () => (await import('./clean.ts')).runClean },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
 };

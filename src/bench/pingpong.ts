@@ -7,7 +7,7 @@
  *   node --import tsx src/bench/pingpong.ts pong KEY ROUND_TRIPS
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSemaphoreSet, getSemaphoreSet, removeSemaphoreSet, semop, type SemOp } from '../sysv/sem.ts';
+import { createSemaphoreSet, getSemaphoreSet, prepareOps, removeSemaphoreSet, semopPrepared } from '../sysv/sem.ts';
 import { attach, getSegment, IPC_CREAT, IPC_EXCL, remove, stat } from '../sysv/shm.ts';
 
 const [role, keyText, countText] = process.argv.slice(2);
@@ -18,8 +18,8 @@ if ((role !== 'ping' && role !== 'pong') || !Number.isInteger(key) || !(roundTri
   process.exit(2);
 }
 
-const give = (num: number): SemOp[] => [{ num, op: +1 }];
-const take = (num: number): SemOp[] => [{ num, op: -1 }];
+const give = [prepareOps([{ num: 0, op: +1 }]), prepareOps([{ num: 1, op: +1 }])] as const;
+const take = [prepareOps([{ num: 0, op: -1 }]), prepareOps([{ num: 1, op: -1 }])] as const;
 
 if (role === 'ping') {
   const shmid = getSegment(key, 4096, IPC_CREAT | IPC_EXCL | 0o600);
@@ -30,8 +30,8 @@ if (role === 'ping') {
     const started = process.hrtime.bigint();
     for (let i = 0; i < roundTrips; i++) {
       a.view.setUint32(0, i);
-      semop(semid, give(0));
-      semop(semid, take(1));
+      semopPrepared(semid, give[0]);
+      semopPrepared(semid, take[1]);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ roundTrips, seconds })}\n`);
@@ -51,9 +51,9 @@ if (role === 'ping') {
   }
   const a = attach(ids.shmid);
   for (let i = 0; i < roundTrips; i++) {
-    semop(ids.semid, take(0));
+    semopPrepared(ids.semid, take[0]);
     a.view.setUint32(4, a.view.getUint32(0));
-    semop(ids.semid, give(1));
+    semopPrepared(ids.semid, give[1]);
   }
   a.detach();
 }

@@ -55,6 +55,30 @@ export interface SemtimedopFunction {
 export const semtimedop: SemtimedopFunction =
   libc.func('semtimedop', 'int', ['int', koffi.pointer(SEMBUF), 'size_t', koffi.pointer(TIMESPEC)]);
 
+/**
+ * The same two calls taking raw pointers: the caller encodes the sembuf array (and timespec)
+ * into a Buffer once and reuses it, so a hot loop pays no per-call struct conversion.
+ */
+export const semopRaw: (semid: number, sops: Uint8Array, nsops: number) => number =
+  libc.func('semop', 'int', ['int', 'void *', 'size_t']);
+export const semtimedopRaw: (semid: number, sops: Uint8Array, nsops: number, timeout: Uint8Array | null) => number =
+  libc.func('semtimedop', 'int', ['int', 'void *', 'size_t', 'void *']);
+
+/** `struct sembuf sops[n]` as bytes, for semopRaw/semtimedopRaw. */
+export function encodeSembufs(sops: readonly Sembuf[]): Uint8Array {
+  const size = koffi.sizeof(SEMBUF);
+  const bytes = Buffer.alloc(size * sops.length);
+  sops.forEach((sop, i) => koffi.encode(bytes, i * size, SEMBUF, sop));
+  return bytes;
+}
+
+/** `struct timespec` as bytes, for semtimedopRaw. */
+export function encodeTimespec(ts: Timespec): Uint8Array {
+  const bytes = Buffer.alloc(koffi.sizeof(TIMESPEC));
+  koffi.encode(bytes, 0, TIMESPEC, ts);
+  return bytes;
+}
+
 /** The variadic type for IPC_STAT: koffi copies the struct back into the object passed. */
 export const SEMID_DS_OUT = koffi.out(koffi.pointer(SEMID_DS));
 

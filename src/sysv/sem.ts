@@ -261,6 +261,33 @@ function opOnWorker(semid: number, ops: readonly SemOp[], timeoutMs: number | un
   });
 }
 
+/**
+ * Operations encoded once for a hot loop (a ring buffer's P and V): semop and semtimedop then
+ * take the bytes as they are, instead of converting objects to C structs on every call.
+ */
+export interface PreparedOps {
+  readonly ops: readonly SemOp[];
+  readonly sembufs: Uint8Array;
+}
+
+export function prepareOps(ops: readonly SemOp[]): PreparedOps {
+  return { ops, sembufs: c.encodeSembufs(toSembufs(ops)) };
+}
+
+const timespecs = new Map<number, Uint8Array>();
+
+/** semop, or semtimedop when `timeoutMs` is given, with prepared operations. */
+export function semopPrepared(semid: number, prepared: PreparedOps, timeoutMs?: number): void {
+  const n = prepared.ops.length;
+  if (timeoutMs === undefined) {
+    checkInt('semop', c.semopRaw(semid, prepared.sembufs, n), () => opArgs(semid, prepared.ops));
+    return;
+  }
+  let timeout = timespecs.get(timeoutMs);
+  if (!timeout) timespecs.set(timeoutMs, (timeout = c.encodeTimespec(toTimespec(timeoutMs))));
+  checkInt('semtimedop', c.semtimedopRaw(semid, prepared.sembufs, n, timeout), () => opArgs(semid, prepared.ops, timeoutMs));
+}
+
 /** semctl(GETVAL). */
 export function getValue(semid: number, num: number): number {
   return checkInt('semctl', c.semctl(semid, num, c.GETVAL), () => ({ semid, semnum: num, cmd: 'GETVAL' }));
