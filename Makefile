@@ -77,6 +77,16 @@ ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory,
 	$(COMPOSE) --profile ring up $(UP_FLAGS) --abort-on-container-exit --exit-code-from ring-consumer ring-producer ring-consumer
 	$(COMPOSE) --profile ring rm --force --stop ring-producer ring-consumer >/dev/null
 
+.PHONY: bench
+bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
+	mkdir -p out
+	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench
+	@$(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1 || true
+
+.PHONY: clean-ipc
+clean-ipc: preflight ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
+	$(COMPOSE) exec server ipc-lab clean
+
 .PHONY: down
 down: preflight ## Stop the server (it removes its segment), then remove containers, volumes, networks
 	$(COMPOSE) stop server
