@@ -22,7 +22,7 @@ import { KEY_OPTIONS, keyChoice, parseOptions, seconds, UsageError } from './opt
 import { semop, SEM_UNDO, type SemOp } from './sysv/sem.ts';
 import { hexKey } from './sysv/shm.ts';
 import {
-  attachedCount, createLabObjects, isErrno, labKey, openLabObjects, PeerGoneError, removeLabObjects, StopFlag,
+  attachedCount, createLabObjects, isErrno, labKey, openLabObjects, PeerGoneError, peerLeft, removeLabObjects, StopFlag,
   waitForPeer, type LabObjects,
 } from './two-party.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
@@ -119,7 +119,9 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: StopFlag, dura
       }
       await stop.yieldToSignals();
       if (attachedCount(objects.shmid) < 2) {
-        ended = 'the writer is gone (shm_nattch fell to 1): it died without cleaning up';
+        ended = peerLeft(objects.shmid) === 'removed'
+          ? 'the writer stopped and removed the record (IPC_RMID)'
+          : 'the writer is gone (shm_nattch fell to 1): it died without cleaning up';
         break;
       }
     }
@@ -178,7 +180,7 @@ export async function runRace(args: readonly string[], say: Narrator = narrator(
     if (objects) {
       // Whoever creates removes; a reader whose writer died (nattch 1: only this reader) removes
       // what the writer left, so a SIGKILL leaves nothing behind.
-      if (role === 'writer' || attachedCount(objects.shmid) === 1) removeLabObjects(objects, say);
+      if (role === 'writer' || (attachedCount(objects.shmid) === 1 && peerLeft(objects.shmid) === 'died')) removeLabObjects(objects, say);
       else objects.attachment.detach();
     }
   }

@@ -25,7 +25,7 @@ import { prepareOps, semopPrepared, type PreparedOps } from './sysv/sem.ts';
 import type { SegmentView } from './sysv/segment-view.ts';
 import { hexKey } from './sysv/shm.ts';
 import {
-  attachedCount, createLabObjects, isErrno, labKey, openLabObjects, PeerGoneError, removeLabObjects, StopFlag,
+  attachedCount, createLabObjects, isErrno, labKey, openLabObjects, PeerGoneError, peerLeft, removeLabObjects, StopFlag,
   StoppedError, waitForPeer, type LabObjects,
 } from './two-party.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
@@ -67,6 +67,23 @@ function size(text: string, option: string): number {
   return Number(m[1]) * unit;
 }
 
+/** The other side removed the set, or died: say which, as a PeerGoneError. */
+function gone(objects: LabObjects, peer: string): PeerGoneError {
+  return peerLeft(objects.shmid) === 'removed'
+    ? new PeerGoneError(`the ${peer} removed the ring (IPC_RMID): it stopped before the end of the stream`)
+    : new PeerGoneError(`the ${peer} is gone (shm_nattch fell to 1): it was stopped or killed mid-stream`);
+}
+
+/** V: never blocks; fails only if the other side removed the set under us. */
+function release(objects: LabObjects, ops: PreparedOps, peer: string): void {
+  try {
+    semopPrepared(objects.semid, ops, WAIT_MS);
+  } catch (error) {
+    if (isErrno(error, 'EIDRM') || isErrno(error, 'EINVAL')) throw gone(objects, peer);
+    throw error;
+  }
+}
+
 /** P or V on one semaphore, waiting at most WAIT_MS at a time and checking on the way. */
 async function acquire(objects: LabObjects, ops: PreparedOps, stop: StopFlag, peer: string, clock: { last: number }): Promise<void> {
   for (;;) {
@@ -79,14 +96,14 @@ async function acquire(objects: LabObjects, ops: PreparedOps, stop: StopFlag, pe
       }
       return;
     } catch (error) {
-      if (isErrno(error, 'EIDRM') || isErrno(error, 'EINVAL')) throw new PeerGoneError(`the ${peer} removed the ring (IPC_RMID): it stopped before the end of the stream`);
+      if (isErrno(error, 'EIDRM') || isErrno(error, 'EINVAL')) throw gone(objects, peer);
       if (!isErrno(error, 'EAGAIN') && !isErrno(error, 'EINTR')) throw error;
     }
     // Timed out or interrupted: let signal handlers run, then look for the other side.
     await stop.yieldToSignals();
     clock.last = Date.now();
     stop.throwIfStopped();
-    if (attachedCount(objects.shmid) < 2) throw new PeerGoneError(`the ${peer} is gone (shm_nattch fell to 1): it was stopped or killed mid-stream`);
+    if (attachedCount(objects.shmid) < 2) throw gone(objects, peer);
   }
 }
 
@@ -137,7 +154,7 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
     view.setUint32(slot + 4, sequence);
     view.setUint32(slot, chunk.byteLength);
     hash?.update(chunk);
-    semopPrepared(objects.semid, V_FULL, WAIT_MS);          // V never blocks
+    release(objects, V_FULL, 'consumer');                // V never blocks
     sent += chunk.byteLength;
     sequence++;
   }
@@ -148,7 +165,7 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
   view.setBigUint64(h.total.offset, BigInt(sent));
   view.write(h.sha.offset, hash ? hash.digest() : new Uint8Array(32));
   view.setUint32(h.ended.offset, 1);
-  semopPrepared(objects.semid, V_FULL, WAIT_MS);
+  release(objects, V_FULL, 'consumer');
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   say.block(`producer: ${sent} bytes in ${sequence} messages, ${(sent / seconds / 1e6).toFixed(1)} MB/s`);
   // Whoever creates removes, but not before the consumer has had the last slot: wait until it
@@ -188,7 +205,7 @@ async function consume(objects: LabObjects, output: string | undefined, verify: 
       if (length > slotSize) throw new PeerGoneError(`slot ${sequence % slots} claims ${length} bytes, more than the slot size ${slotSize}`);
       const data = buffer.subarray(0, length);
       view.readInto(slot + RING_SLOT_HEADER, data);             // one copy out of the mapping
-      semopPrepared(objects.semid, V_EMPTY, WAIT_MS);
+      release(objects, V_EMPTY, 'producer');
       hash?.update(data);
       if (fd !== undefined) writeSync(fd, data);
       received += length;
@@ -259,7 +276,7 @@ export async function runRing(args: readonly string[], say: Narrator = narrator(
     if (objects) {
       // The producer created the ring and removes it; a consumer removes it only when the
       // producer is gone (nattch 1) and something went wrong, so nothing is left behind.
-      if (role === 'producer' || (failed && attachedCount(objects.shmid) === 1)) removeLabObjects(objects, say);
+      if (role === 'producer' || (failed && attachedCount(objects.shmid) === 1 && peerLeft(objects.shmid) === 'died')) removeLabObjects(objects, say);
       else objects.attachment.detach();
     }
   }

@@ -127,6 +127,19 @@ export function attachedCount(shmid: number): number {
   }
 }
 
+/**
+ * Why nattch fell: the other side removed the objects on its way out (IPC_RMID leaves the
+ * segment marked SHM_DEST, or gone), or it died without cleaning up.
+ */
+export function peerLeft(shmid: number): 'removed' | 'died' {
+  try {
+    return stat(shmid).markedForRemoval ? 'removed' : 'died';
+  } catch (error) {
+    if (isErrno(error, 'EINVAL') || isErrno(error, 'EIDRM')) return 'removed';
+    throw error;
+  }
+}
+
 /** The owner waits for the other side to attach (nattch 2). */
 export async function waitForPeer(objects: LabObjects, deadline: number, stop: StopFlag, what: string, say: Narrator): Promise<void> {
   say.note(`waiting for the ${what} to attach (shm_nattch 1 -> 2) ...`);
@@ -137,18 +150,22 @@ export async function waitForPeer(objects: LabObjects, deadline: number, stop: S
   }
 }
 
-/** Whoever creates removes; a survivor whose peer died removes too, so nothing is left. */
+/**
+ * Whoever creates removes; a survivor whose peer died removes too, so nothing is left. IPC_RMID
+ * comes before shmdt: the other side then never sees nattch fall without SHM_DEST set, and can
+ * tell "it stopped and removed the ring" from "it died" (peerLeft).
+ */
 export function removeLabObjects(objects: LabObjects, say: Narrator): void {
   try {
-    objects.attachment.detach();
-  } finally {
-    for (const [what, removeIt] of [['shmctl', () => remove(objects.shmid)], ['semctl', () => removeSemaphoreSet(objects.semid)]] as const) {
+    for (const [what, id, removeIt] of [['shmctl', objects.shmid, () => remove(objects.shmid)], ['semctl', objects.semid, () => removeSemaphoreSet(objects.semid)]] as const) {
       try {
         removeIt();
-        say.call(what, `${what === 'shmctl' ? objects.shmid : objects.semid}, IPC_RMID`, '0', 'removed');
+        say.call(what, `${id}, IPC_RMID`, '0', 'removed');
       } catch (error) {
         if (!isErrno(error, 'EINVAL') && !isErrno(error, 'EIDRM')) throw error; // already gone: the other side removed it
       }
     }
+  } finally {
+    objects.attachment.detach();
   }
 }
