@@ -18,8 +18,18 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/arm64.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Needs ipc-lab:arm64, built offline by scripts/ci/arm64.sh, which runs this project.
+        test: {
+          name: 'arm64',
+          include: ['test/e2e/arm64.test.ts'],
+          testTimeout: 300_000,
           fileParallelism: false,
         },
       },
