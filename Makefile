@@ -40,8 +40,8 @@ IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
 ##@ The lab
 
 .PHONY: up
-up: preflight ## Build if needed, start the server, run the client and show what it printed
-	$(COMPOSE) up $(UP_FLAGS) --detach
+up: preflight ## Build if needed, (re)start the server, run the client and show what it printed
+	$(COMPOSE) up $(UP_FLAGS) --force-recreate --detach
 	@client=$$($(COMPOSE) ps --all --quiet client); code=$$(docker wait "$$client"); \
 	 docker logs "$$client"; \
 	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi

@@ -108,10 +108,10 @@ export class ComposeLab {
     return found;
   }
 
-  /** Runs a command in a running container, like `docker exec`, and waits for it. */
-  async exec(service: string, cmd: readonly string[], env: Record<string, string> = {}): Promise<ExecResult> {
-    const target = await this.require(service);
-    if (!target.running) throw new DockerUnavailableError(`the ${service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`);
+  /** Runs a command in a running container (a service's, or this one), like `docker exec`. */
+  async exec(service: string | LabContainer, cmd: readonly string[], env: Record<string, string> = {}): Promise<ExecResult> {
+    const target = typeof service === 'string' ? await this.require(service) : service;
+    if (!target.running) throw new DockerUnavailableError(`the ${target.service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`);
     const exec = await this.docker.getContainer(target.id).exec({
       Cmd: [...cmd],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -132,9 +132,9 @@ export class ComposeLab {
   }
 
   /** The IPC namespace of the container's PID 1, e.g. "ipc:[4026532253]". */
-  async ipcNamespace(service: string): Promise<string> {
+  async ipcNamespace(service: string | LabContainer): Promise<string> {
     const result = await this.exec(service, ['readlink', '/proc/1/ns/ipc']);
-    if (result.exitCode !== 0) throw new Error(`readlink /proc/1/ns/ipc failed in ${service}: ${result.stderr}`);
+    if (result.exitCode !== 0) throw new Error(`readlink /proc/1/ns/ipc failed: ${result.stderr}`);
     return result.stdout.trim();
   }
 

@@ -34,6 +34,20 @@ function lockdown(c: LabContainer): string {
   return parts.join(', ');
 }
 
+/** Running containers that joined a donor's namespace but are no longer in it. */
+export function staleJoiners(containers: readonly LabContainer[], namespaces: ReadonlyMap<string, string>): Array<{ joiner: LabContainer; donor: LabContainer }> {
+  const stale: Array<{ joiner: LabContainer; donor: LabContainer }> = [];
+  for (const joiner of containers) {
+    const donorId = joiner.ipcMode.match(/^container:(.+)$/)?.[1];
+    const donor = containers.find((d) => d.id === donorId || d.name === donorId);
+    if (!joiner.running || !donor?.running) continue;
+    const mine = namespaces.get(joiner.id);
+    const theirs = namespaces.get(donor.id);
+    if (mine && theirs && mine !== '?' && theirs !== '?' && mine !== theirs) stale.push({ joiner, donor });
+  }
+  return stale;
+}
+
 export async function runLab(args: readonly string[], say: Narrator = narrator()): Promise<number> {
   const [sub = 'status', ...rest] = args;
   const values = parseOptions(sub.startsWith('-') ? args : rest, {});
@@ -49,7 +63,7 @@ export async function runLab(args: readonly string[], say: Narrator = narrator()
   }
   const namespaces = new Map<string, string>();
   for (const c of containers.filter((x) => x.running)) {
-    namespaces.set(c.id, await lab.ipcNamespace(c.service).catch(() => '?'));
+    namespaces.set(c.id, await lab.ipcNamespace(c).catch(() => '?'));
   }
   say.step(`the ${lab.project} containers`);
   say.block(renderTable(
@@ -59,6 +73,11 @@ export async function runLab(args: readonly string[], say: Narrator = narrator()
       ipcModeText(c, containers), namespaces.get(c.id) ?? '-', lockdown(c),
     ]),
   ));
+  const stale = staleJoiners(containers, namespaces);
+  for (const { joiner, donor } of stale) {
+    say.warn(`${joiner.name} is in IPC namespace ${namespaces.get(joiner.id)}, but ${donor.name}, whose namespace it joined, is now in ${namespaces.get(donor.id)}.`);
+    say.note(`${donor.name} was restarted. A container that joins another's namespace (ipc: "service:${donor.service}") joins once, when it starts, and keeps the old namespace when its donor restarts: a known Docker limitation. It can no longer see the segment. Run \`make up\`, which recreates the whole lab.`);
+  }
   const server = containers.find((c) => c.service === 'server' && c.running);
   if (!server) {
     say.warn('The server is not running, so its IPC namespace (and the segment) is gone.');
@@ -72,5 +91,5 @@ export async function runLab(args: readonly string[], say: Narrator = narrator()
   const inspect = await lab.exec('server', ['ipc-lab', 'inspect'], colorEnabled() ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });
   say.block(inspect.stdout.trimEnd());
   if (inspect.stderr) say.block(inspect.stderr.trimEnd());
-  return ipcs.exitCode || inspect.exitCode;
+  return ipcs.exitCode || inspect.exitCode || (stale.length > 0 ? 1 : 0);
 }

@@ -120,6 +120,26 @@ describe('make up', () => {
     expect((await lab.exec('server', ['grep', 'CapEff', '/proc/1/status'])).stdout).toMatch(/CapEff:\s+0+$/m);
   });
 
+  it('a container joined to a restarted server is detected and explained; make up recovers the lab', async () => {
+    const joined = await compose('run', '--detach', '--no-deps', '--name', 'ipc-lab-joiner', '--entrypoint', 'sleep', 'client', '300');
+    expect(joined.code, joined.stderr).toBe(0);
+    try {
+      const restarted = await compose('restart', 'server');
+      expect(restarted.code, restarted.stderr).toBe(0);
+      const status = await run('node', ['--import', 'tsx', 'src/cli.ts', 'lab', 'status']);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/ipc-lab-joiner is in IPC namespace ipc:\[\d+\], but ipc-lab-server-1, whose namespace it joined, is now in ipc:\[\d+\]/);
+      expect(status.stdout).toMatch(/known Docker limitation.*Run `make up`/);
+    } finally {
+      await lab.docker.getContainer('ipc-lab-joiner').remove({ force: true });
+    }
+    const up2 = await make('up');
+    expect(up2.code, up2.stderr).toBe(0);
+    expect(up2.stdout).toContain(MESSAGE);
+    const server = await lab.require('server');
+    expect((await lab.require('client')).ipcMode).toBe(`container:${server.id}`);
+  });
+
   it('works when run again while the lab is up, and a restarted client reads the message again', async () => {
     const again = await make('up');
     expect(again.code, again.stderr).toBe(0);

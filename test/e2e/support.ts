@@ -36,7 +36,7 @@ const hasMake = spawnSync('make', ['--version']).status === 0;
 function dockerStepsFor(target: string, vars: Record<string, string>): string[][] {
   const saveFile = vars['SAVE_FILE'] ?? 'ipc-lab-images.tar';
   switch (target) {
-    case 'up': return [['compose', 'up', '--build', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']];
+    case 'up': return [['compose', 'up', '--build', '--force-recreate', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']];
     case 'down': return [
       ['compose', 'stop', 'server'],
       ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
