@@ -69,19 +69,20 @@ isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: 
 
 .PHONY: race
 race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with a semaphore
-	$(COMPOSE) --profile race up $(UP_FLAGS) --abort-on-container-exit --exit-code-from race-reader race-writer race-reader
-	$(COMPOSE) --profile race rm --force --stop race-writer race-reader >/dev/null
+	@# one line, so the containers are removed even when the lab fails or is interrupted
+	$(COMPOSE) --profile race up $(UP_FLAGS) --abort-on-container-exit --exit-code-from race-reader race-writer race-reader; \
+	 status=$$?; $(COMPOSE) --profile race rm --force --stop race-writer race-reader >/dev/null; exit $$status
 
 .PHONY: ring
 ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
-	$(COMPOSE) --profile ring up $(UP_FLAGS) --abort-on-container-exit --exit-code-from ring-consumer ring-producer ring-consumer
-	$(COMPOSE) --profile ring rm --force --stop ring-producer ring-consumer >/dev/null
+	$(COMPOSE) --profile ring up $(UP_FLAGS) --abort-on-container-exit --exit-code-from ring-consumer ring-producer ring-consumer; \
+	 status=$$?; $(COMPOSE) --profile ring rm --force --stop ring-producer ring-consumer >/dev/null; exit $$status
 
 .PHONY: bench
 bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
 	mkdir -p out
-	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench
-	@$(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1 || true
+	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \
+	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status
 
 .PHONY: clean-ipc
 clean-ipc: preflight ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
@@ -97,8 +98,8 @@ down: preflight ## Stop the server (it removes its segment), then remove contain
 	$(COMPOSE) --profile '*' down --volumes --remove-orphans
 
 .PHONY: clean
-clean: down ## Everything `down` removes, and the lab's images
-	docker image rm --force $(IMAGE) 2>/dev/null || true
+clean: down ## Everything `down` removes, and the lab's images (the lab's and the test runner's)
+	docker image rm --force $(IMAGE) $(or $(IPC_LAB_TEST_IMAGE),ipc-lab-test:latest) 2>/dev/null || true
 
 ##@ Development
 

@@ -25,13 +25,14 @@ function run(cmd, cmdArgs, options = {}) {
   return result.status ?? 1;
 }
 
-if (!existsSync(new URL('../node_modules/.bin/vitest', import.meta.url))) {
+if (!existsSync(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))) {
   console.log('test: installing npm packages (npm ci) ...');
   const code = run('npm', ['ci', '--no-audit', '--no-fund']);
   if (code !== 0) process.exit(code);
 }
 
-const vitest = ['node_modules/.bin/vitest', 'run'];
+// vitest's own entry run by this node: no shell, no .cmd shim, the same on Windows.
+const vitest = [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--passWithNoTests'];
 const canUnshare = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['--ipc', 'true']).status === 0;
 const where = process.env.IPC_LAB_SYSV_TESTS ?? (canUnshare ? 'host' : 'container');
 
@@ -49,15 +50,15 @@ let code;
 if (where === 'host') {
   console.log('test: System V tests here in a fresh IPC namespace, end-to-end tests against Docker');
   const all = [...vitest, ...reportArgs('all'), ...args];
-  code = canUnshare ? run('unshare', ['--ipc', '--', ...all]) : run(all[0], all.slice(1));
+  code = canUnshare ? run('unshare', ['--ipc', '--', ...all]) : run(all[0], all.slice(1), { shell: false });
 } else {
   console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'}), end-to-end tests here`);
   // A project of its own: the test container must not touch a lab that may be running.
   const compose = ['compose', '--project-name', 'ipc-lab-test', '--profile', 'test'];
-  const sysv = run('docker', [...compose, 'run', '--rm', '--build', 'test', ...reportArgs('sysv'), ...args]);
+  const sysv = run('docker', [...compose, 'run', '--rm', '--build', 'test', '--passWithNoTests', ...reportArgs('sysv'), ...args]);
   run('docker', [...compose, 'down', '--volumes', '--remove-orphans'], { stdio: 'ignore' });
   // IPC_LAB_E2E=0 runs only the container half (CI uses it to check this path on Linux).
-  const e2e = process.env.IPC_LAB_E2E === '0' ? 0 : run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...reportArgs('e2e'), ...args]);
+  const e2e = process.env.IPC_LAB_E2E === '0' ? 0 : run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...reportArgs('e2e'), ...args], { shell: false });
   code = sysv !== 0 ? sysv : e2e;
 }
 

@@ -1,19 +1,30 @@
 /**
- * ipc-lab check: exit 0 when the lab's segment exists and its header says ready, 1 otherwise.
- * The compose healthcheck runs it, so the client starts only once the message is complete.
- * It attaches read-only and detaches at once; it never waits.
+ * ipc-lab check: exit 0 when the lab's segment exists and its header says ready, else print why
+ * and exit non-zero (1: no segment, 4: not ready or not valid). The compose healthcheck runs it
+ * every second, so the client starts only once the message is complete.
+ *
+ * The first success attaches read-only to read the header; later ones only look the segment up
+ * and read IPC_STAT (remembered in /tmp, a tmpfs in the container), because every attach is
+ * recorded in shm_lpid, shm_atime and shm_dtime, and a healthcheck attaching each second would
+ * fill what `ipc-lab inspect` shows with its own traces.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { resolveKey } from './key.ts';
 import { keyChoice, KEY_OPTIONS, parseOptions } from './options.ts';
 import { decodeSegment } from './segment-codec.ts';
-import { attach, getSegment, hexKey } from './sysv/shm.ts';
+import { attach, getSegment, hexKey, stat } from './sysv/shm.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
 export const CHECK_HELP = `Usage: ipc-lab check [options]
 
-Exit 0 if the segment exists and is ready (state 2), else print why and exit 1.
-Takes the same --key-file, --project-id and --key options (and environment) as the client.
+Exit 0 if the segment exists and is ready (state 2); else print why and exit 1 (no segment)
+or 4 (not ready, or not a lab segment). Takes the same --key-file, --project-id and --key
+options (and environment) as the client.
 `;
+
+const seenReady = (key: number): string => join(tmpdir(), `ipc-lab-ready-${(key >>> 0).toString(16)}`);
 
 export async function runCheck(args: readonly string[], say: Narrator = narrator()): Promise<number> {
   const values = parseOptions(args, KEY_OPTIONS);
@@ -22,12 +33,30 @@ export async function runCheck(args: readonly string[], say: Narrator = narrator
     return 0;
   }
   const key = resolveKey(keyChoice(values));
-  const attachment = attach(getSegment(key, 0, 0), { readOnly: true });
+  const shmid = getSegment(key, 0, 0);
+  const st = stat(shmid);
+  let remembered: string | undefined;
+  try {
+    remembered = readFileSync(seenReady(key), 'utf8');
+  } catch {
+    remembered = undefined;
+  }
+  // The same segment seen ready before (same shmid, same creation time): ready it stays.
+  if (remembered === `${shmid} ${st.ctime.getTime()}` && !st.markedForRemoval) {
+    say.block(`ready: segment ${shmid} (key ${hexKey(key)})`);
+    return 0;
+  }
+  const attachment = attach(shmid, { readOnly: true });
   try {
     decodeSegment(attachment.view);
-    say.block(`ready: segment ${attachment.shmid} (key ${hexKey(key)})`);
-    return 0;
   } finally {
     attachment.detach();
   }
+  try {
+    writeFileSync(seenReady(key), `${shmid} ${st.ctime.getTime()}`);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error; // nowhere to remember it: the next check attaches again
+  }
+  say.block(`ready: segment ${shmid} (key ${hexKey(key)})`);
+  return 0;
 }

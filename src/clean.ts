@@ -30,13 +30,20 @@ Options:
 `;
 
 const LAB_MAGICS = new Set([MAGIC, RACE_MAGIC, RING_MAGIC]);
-const LAB_NSEMS: Record<string, number> = { race: 1, ring: 2 };
+// The message lab has no semaphore set: one on its key is somebody else's.
+const LAB_NSEMS: Record<string, number> = { message: 0, race: 1, ring: 2 };
 
 const missing = (error: unknown): boolean => error instanceof SysvError && ['ENOENT', 'EIDRM', 'EINVAL'].includes(error.code);
 
 /** The lab's signature at the start of a segment, or why it is not the lab's. */
 function signature(shmid: number): { lab: boolean; what: string } {
-  const a = attach(shmid, { readOnly: true });
+  let a;
+  try {
+    a = attach(shmid, { readOnly: true });
+  } catch (error) {
+    if (error instanceof SysvError && error.code === 'EACCES') return { lab: false, what: 'not readable by this user (EACCES)' };
+    throw error;
+  }
   try {
     const head = a.view.read(0, Math.min(4, a.size));
     const magic = Buffer.from(head).toString('latin1');
@@ -92,7 +99,7 @@ export async function runClean(args: readonly string[], say: Narrator = narrator
       const about = `semaphore set ${semid} (${lab}, key ${hexKey(key)}, ${st.nsems} semaphore(s), last semop ${st.otime ? `${describeAge(st.otime)} ago` : 'never'})`;
       const expected = LAB_NSEMS[lab];
       if (expected !== undefined && st.nsems !== expected) {
-        say.warn(`left alone: ${about}: the ${lab} lab uses ${expected}`);
+        say.warn(`left alone: ${about}: ${expected === 0 ? `the ${lab} lab makes no semaphore set` : `the ${lab} lab uses ${expected}`}`);
         kept++;
       } else if (segmentLive && !force) {
         // A set has no attach count; its segment's says whether its pair is still in use.

@@ -47,6 +47,7 @@ function exitCodeFor(error: Error): number | undefined {
     case 'WaitTimeoutError': return EXIT.timeout;
     case 'SegmentFormatError': return EXIT.format;
     case 'SegmentRemovedError': return EXIT.removed;
+    case 'StoppedError': return 130; // a signal ended it before it finished: the shell's 128 + SIGINT
     case 'DockerUnavailableError':
     case 'GdbError':
     case 'PeerGoneError':
@@ -60,6 +61,12 @@ export function reportError(command: string, error: unknown, write = (text: stri
   const label = paint(['bold', 'red'], 'error', color);
   const err = error instanceof Error ? error : new Error(String(error));
   const code = exitCodeFor(err);
+  // A file the user named (--file, --output, --key-file) that cannot be opened is not a bug.
+  const fsCode = (err as NodeJS.ErrnoException).code;
+  if (code === undefined && typeof fsCode === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    write(`${label}: ${err.message}\n`);
+    return EXIT.sysv;
+  }
   if (code === undefined) {
     write(`${label}: internal error in ipc-lab ${command}: ${err.stack ?? err.message}\nThis is a bug; please report it with the output above.\n`);
     return EXIT.internal;

@@ -81,6 +81,8 @@ export async function runGdb(args: readonly string[], say: Narrator = narrator()
   if (!target) {
     throw new GdbError(`no process here has the segment ${hexKey(key)} mapped (no /SYSV${(key >>> 0).toString(16).padStart(8, '0')} in /proc/*/maps). Is the server running, and does this container share its PID namespace (compose: pid: "service:server")?`);
   }
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
+  say.note(`this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_SYS_PTRACE is bit 19: 0x80000)`);
   say.step(`the segment in /proc/${target.pid}/maps (${processName(target.pid)})`);
   say.block(target.line);
   say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');

@@ -44,15 +44,17 @@ const V: SemOp[] = [{ num: RACE_SEM.lock, op: +1, flags: SEM_UNDO }];
 const SEQ = RACE_RECORD.fields.find((f) => f.name === 'seq')!.offset;
 const YIELD_EVERY_MS = 20;
 
-/** P or V, retried after EINTR: a signal interrupts a blocked semop, and the loop decides. */
-function lockOp(objects: LabObjects, ops: SemOp[]): void {
-  for (;;) {
-    try {
-      semop(objects.semid, ops);
-      return;
-    } catch (error) {
-      if (!isErrno(error, 'EINTR')) throw error;
-    }
+/**
+ * P or V. A signal interrupts a blocked semop (EINTR; semop is never restarted): then this
+ * returns false without the lock, and the loop yields so the signal's handler can run.
+ */
+function lockOp(objects: LabObjects, ops: SemOp[]): boolean {
+  try {
+    semop(objects.semid, ops);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'EINTR')) return false;
+    throw error;
   }
 }
 
@@ -65,10 +67,10 @@ async function writer(objects: LabObjects, unsafe: boolean, stop: StopFlag, dead
   for (;;) {
     // Bursts of plain synchronous work; between bursts the event loop turns (signals, timers).
     for (const until = Date.now() + YIELD_EVERY_MS; Date.now() < until; ) {
+      if (!unsafe && !lockOp(objects, P)) break;
       seq = (seq + 1) >>> 0;
-      if (!unsafe) lockOp(objects, P);
       for (let i = 0; i < RACE_FIELDS; i++) view.setUint32(SEQ + 4 * i, seq); // field by field: not atomic as a whole
-      if (!unsafe) lockOp(objects, V);
+      if (!unsafe) while (!lockOp(objects, V)); // V never blocks; retried only for form's sake
     }
     await stop.yieldToSignals();
     if (stop.stopped) break;
@@ -106,9 +108,9 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: StopFlag, dura
   try {
     while (Date.now() < end && !stop.stopped) {
       for (const until = Math.min(end, Date.now() + YIELD_EVERY_MS); Date.now() < until; ) {
-        if (!unsafe) lockOp(objects, P);
+        if (!unsafe && !lockOp(objects, P)) break;
         const bytes = view.read(SEQ, 4 * RACE_FIELDS); // one copy of the whole record
-        if (!unsafe) lockOp(objects, V);
+        if (!unsafe) while (!lockOp(objects, V));
         const record = new Uint32Array(bytes.buffer, bytes.byteOffset, RACE_FIELDS);
         reads++;
         const first = record[0];
@@ -154,8 +156,8 @@ export async function runRace(args: readonly string[], say: Narrator = narrator(
   const unsafe = values['unsafe'] === true || process.env['UNSAFE'] === '1';
   const duration = seconds(values, 'seconds', 'IPC_LAB_SECONDS', 3);
   const deadline = Date.now() + seconds(values, 'timeout', 'IPC_LAB_TIMEOUT', 30) * 1000;
-  const key = labKey(keyChoice(values), LAB_PROJECT_IDS.race, role === 'writer');
   const stop = new StopFlag();
+  const key = await labKey(keyChoice(values), LAB_PROJECT_IDS.race, role === 'writer', deadline, stop);
   say.step(`race ${role} (pid ${process.pid}), key ${hexKey(key)}${unsafe ? ', UNSAFE: no lock' : ''}`);
   let objects: LabObjects | undefined;
   try {

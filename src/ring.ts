@@ -49,6 +49,7 @@ Both:
   -h, --help          this text
 `;
 
+const MAGIC_WORD = Buffer.from(RING_MAGIC, 'latin1').readInt32LE(0); // "IPCB" as the 32-bit word Atomics stores
 const WAIT_MS = 100;          // a bounded wait, so a dead peer or a signal is noticed within it
 const YIELD_EVERY_MS = 20;    // the event loop turns this often (signal handlers run then)
 const h = {
@@ -125,8 +126,8 @@ function* chunks(file: string | undefined, total: number, slotSize: number): Gen
     }
     return;
   }
-  const block = Buffer.alloc(1 << 20);
-  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
+  const block = Buffer.alloc(Math.max(1 << 20, 2 * slotSize)); // room to rotate a whole slot through
+  for (let i = 0; i + 4 <= block.length; i += 4) block.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
   for (let sent = 0, i = 0; sent < total; i++) {
     const n = Math.min(slotSize, total - sent);
     const start = (i * 4099) % (block.length - slotSize);
@@ -137,9 +138,11 @@ function* chunks(file: string | undefined, total: number, slotSize: number): Gen
 
 async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots: number, slotSize: number, verify: boolean, stop: StopFlag, deadline: number, say: Narrator): Promise<number> {
   const view = objects.attachment.view;
-  view.write(h.magic.offset, Buffer.from(RING_MAGIC, 'latin1'));
   view.setUint32(h.slots.offset, slots);
   view.setUint32(h.slotSize.offset, slotSize);
+  // The magic says "the header is complete", so it goes last, as a release store (see
+  // segment-codec.ts): a consumer that sees it also sees slots and slot_size.
+  view.atomicStore32(h.magic.offset, MAGIC_WORD);
   await waitForPeer(objects, deadline, stop, 'consumer', say);
   say.step(`streaming: ${slots} slots of ${slotSize} bytes; P(empty), copy in, V(full)`);
   const hash = verify ? createHash('sha256') : undefined;
@@ -148,6 +151,7 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
   let sent = 0;
   let sequence = 0;
   for (const chunk of source) {
+    if (chunk.byteLength === 0) continue;                 // length 0 is reserved for the end of stream
     await acquire(objects, P_EMPTY, stop, 'consumer', clock);
     const slot = ringSlotOffset(slotSize, sequence % slots);
     view.write(slot + RING_SLOT_HEADER, chunk);          // TypedArray.set into the mapping: one memcpy
@@ -177,7 +181,7 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
 
 async function consume(objects: LabObjects, output: string | undefined, verify: boolean, stop: StopFlag, deadline: number, say: Narrator): Promise<number> {
   const view = objects.attachment.view;
-  while (Buffer.from(view.read(h.magic.offset, 4)).toString('latin1') !== RING_MAGIC) {
+  while (view.atomicLoad32(h.magic.offset) !== MAGIC_WORD) {
     stop.throwIfStopped();
     if (Date.now() > deadline) throw new PeerGoneError('the segment never got the ring magic "IPCB": is the other side a ring producer?');
     await stop.yieldToSignals();
@@ -246,8 +250,8 @@ export async function runRing(args: readonly string[], say: Narrator = narrator(
   }
   const deadline = Date.now() + seconds(values, 'timeout', 'IPC_LAB_TIMEOUT', 30) * 1000;
   const verify = values['no-verify'] !== true;
-  const key = labKey(keyChoice(values), LAB_PROJECT_IDS.ring, role === 'producer');
   const stop = new StopFlag();
+  const key = await labKey(keyChoice(values), LAB_PROJECT_IDS.ring, role === 'producer', deadline, stop);
   say.step(`ring ${role} (pid ${process.pid}), key ${hexKey(key)}`);
   let objects: LabObjects | undefined;
   let failed = false;

@@ -30,6 +30,10 @@ import { explainTakenKey, replaceStaleSegment } from './stale-segment.ts';
 import { ipcNamespace } from './namespace.ts';
 import { narrator, type Narrator } from './ui/narrate.ts';
 
+class StoppedError extends Error {
+  override readonly name = 'StoppedError';
+}
+
 export const SERVER_HELP = `Usage: ipc-lab server [options]
 
 Create the segment, write the message, wait; on Ctrl-C/SIGTERM detach and remove it.
@@ -48,15 +52,20 @@ Options:
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Resolves with the first signal; the interval keeps Node alive while nothing else does. */
-function untilSignal(): { stopped: Promise<string>; dispose: () => void } {
+/** Resolves with the first signal, and aborts `abort`; the interval keeps Node alive meanwhile. */
+function untilSignal(): { stopped: Promise<string>; abort: AbortSignal; dispose: () => void } {
   let resolveStop: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (resolveStop = resolve));
-  const onSignal = (signal: string): void => resolveStop(signal);
+  const controller = new AbortController();
+  const onSignal = (signal: string): void => {
+    controller.abort();
+    resolveStop(signal);
+  };
   for (const s of SIGNALS) process.on(s, onSignal);
   const keepAlive = setInterval(() => {}, 1 << 30);
   return {
     stopped,
+    abort: controller.signal,
     dispose: () => {
       clearInterval(keepAlive);
       for (const s of SIGNALS) process.off(s, onSignal);
@@ -117,9 +126,11 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
     say.step('write the message at the contract\'s offsets');
     say.note(`memset(${hexAddress(attachment.address)}, 0, ${size}); state = 1 (writing)`);
     await writeSegment(attachment.view, THE_MESSAGE, async (field, value) => {
+      if (signals.abort.aborted) throw new StoppedError('stopped by a signal while writing');
       if (stepSeconds <= 0) return;
       say.note(`wrote ${field.declaration} at offset ${field.offset} = ${JSON.stringify(value)}`);
-      await Promise.race([sleep(stepSeconds * 1000), signals.stopped]);
+      await sleep(stepSeconds * 1000, undefined, { signal: signals.abort }).catch(() => undefined);
+      if (signals.abort.aborted) throw new StoppedError('stopped by a signal while writing');
     });
     say.note('state = 2 (ready), stored with Atomics.store so the fields are visible before it');
     const written = decodeSegment(attachment.view);
@@ -132,10 +143,14 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
       say.step(`${signal}: clean up`);
     }
     return 0;
+  } catch (error) {
+    if (!(error instanceof StoppedError)) throw error;
+    say.step(`${await signals.stopped}: clean up (the message was not finished)`);
+    return 0;
   } finally {
-    // The same cleanup for a signal, an error and a normal end. Synchronous, so no signal can
-    // interleave; and the segment is removed even if detaching failed.
-    signals.dispose();
+    // The same cleanup for a signal, an error and a normal end; the signal handlers stay until
+    // it is done, so a second Ctrl-C cannot cut it short. The segment is removed even if
+    // detaching failed, and someone else's IPC_RMID (ipcrm, ipc-lab clean --force) is no error.
     try {
       if (attachment) {
         const address = attachment.address;
@@ -143,10 +158,21 @@ export async function runServer(args: readonly string[], say: Narrator = narrato
         say.call('shmdt', hexAddress(address), '0', 'detached: this process no longer maps it');
       }
     } finally {
-      if (shmid !== undefined) {
-        remove(shmid);
-        say.call('shmctl', `${shmid}, IPC_RMID, NULL`, '0', 'removed: the segment is gone once nothing is attached');
+      try {
+        if (shmid !== undefined) removeOwnSegment(shmid, say);
+      } finally {
+        signals.dispose();
       }
     }
+  }
+}
+
+function removeOwnSegment(shmid: number, say: Narrator): void {
+  try {
+    remove(shmid);
+    say.call('shmctl', `${shmid}, IPC_RMID, NULL`, '0', 'removed: the segment is gone once nothing is attached');
+  } catch (error) {
+    if (!(error instanceof SysvError) || (error.code !== 'EINVAL' && error.code !== 'EIDRM')) throw error;
+    say.note(`segment ${shmid} was already removed by someone else (ipcrm or ipc-lab clean --force): nothing left to remove`);
   }
 }

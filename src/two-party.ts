@@ -7,6 +7,7 @@
  * neither can see the other's pid; but both see the segment, and the kernel detaches a process
  * that dies however it dies. nattch dropping to 1 is "the other side is gone".
  */
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureKeyFile } from './key.ts';
@@ -24,10 +25,19 @@ export class StoppedError extends Error {
   override readonly name = 'StoppedError';
 }
 
-/** The lab's key: the explicit --key, or ftok on the shared key file with the lab's project id. */
-export function labKey(choice: KeyChoice, projectId: number, create: boolean): number {
+/**
+ * The lab's key: the explicit --key, or ftok on the shared key file with the lab's project id.
+ * The creator makes the key file; the other side waits for it (bounded), since on a fresh
+ * volume it may start first.
+ */
+export async function labKey(choice: KeyChoice, projectId: number, create: boolean, deadline: number, stop: StopFlag): Promise<number> {
   if (choice.key !== undefined) return choice.key;
   if (create) ensureKeyFile(choice.keyFile);
+  while (!existsSync(choice.keyFile)) {
+    stop.throwIfStopped();
+    if (Date.now() > deadline) throw new PeerGoneError(`the key file ${choice.keyFile} never appeared: start the other side first (it creates it), with the same key file`);
+    await sleep(50);
+  }
   return ftok(choice.keyFile, projectId);
 }
 
@@ -79,7 +89,7 @@ export async function createLabObjects(key: number, size: number, semValues: rea
   say.call('shmget', `${hexKey(key)}, ${size}, IPC_CREAT|IPC_EXCL|0${mode.toString(8)}`, String(shmid));
   try {
     const set = await createSemaphoreSet(key, semValues, mode);
-    if (!set.created) throw new Error(`a semaphore set with key ${hexKey(key)} already exists (semid ${set.semid}): remove it with \`ipc-lab clean\``);
+    if (!set.created) throw new PeerGoneError(`a semaphore set with key ${hexKey(key)} already exists (semid ${set.semid}): remove it with \`ipc-lab clean\``);
     say.call('semget', `${hexKey(key)}, ${semValues.length}, IPC_CREAT|IPC_EXCL|0${mode.toString(8)}`, String(set.semid), `initialised to [${semValues.join(', ')}], then a semop so sem_otime says "ready"`);
     try {
       const attachment = attach(shmid);

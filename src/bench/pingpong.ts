@@ -23,9 +23,11 @@ const take = [prepareOps([{ num: 0, op: -1 }]), prepareOps([{ num: 1, op: -1 }])
 
 if (role === 'ping') {
   const shmid = getSegment(key, 4096, IPC_CREAT | IPC_EXCL | 0o600);
-  const { semid } = await createSemaphoreSet(key, [0, 0]);
-  const a = attach(shmid);
+  let semid: number | undefined;
+  let a: ReturnType<typeof attach> | undefined;
   try {
+    semid = (await createSemaphoreSet(key, [0, 0])).semid;
+    a = attach(shmid);
     while (stat(shmid).nattch < 2) await sleep(1);
     const started = process.hrtime.bigint();
     for (let i = 0; i < roundTrips; i++) {
@@ -36,16 +38,17 @@ if (role === 'ping') {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ roundTrips, seconds })}\n`);
   } finally {
-    a.detach();
+    a?.detach();
     remove(shmid);
-    removeSemaphoreSet(semid);
+    if (semid !== undefined) removeSemaphoreSet(semid);
   }
 } else {
   let ids: { shmid: number; semid: number } | undefined;
-  while (!ids) {
+  for (const giveUp = Date.now() + 30_000; !ids; ) {
     try {
       ids = { shmid: getSegment(key, 0, 0), semid: getSemaphoreSet(key, 2, 0) };
-    } catch {
+    } catch (error) {
+      if (Date.now() > giveUp) throw error; // ping never made them: say why, do not hang
       await sleep(1);
     }
   }

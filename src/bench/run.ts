@@ -82,8 +82,9 @@ async function cMemcpy(binary: string, size: number): Promise<number> {
 /** TypedArray.set into a koffi view of a real segment, in this process. */
 function koffiViewCopy(size: number): number {
   const shmid = getSegment(IPC_PRIVATE, RING_BYTES, IPC_CREAT | 0o600);
-  const a = attach(shmid);
+  let a: ReturnType<typeof attach> | undefined;
   try {
+    a = attach(shmid);
     const chunk = new Uint8Array(size).fill(0x5a);
     const slots = RING_BYTES / size;
     const bytes = 4 * total(size);
@@ -91,7 +92,7 @@ function koffiViewCopy(size: number): number {
     for (let i = 0, n = bytes / size; i < n; i++) a.view.write((i % slots) * size, chunk);
     return bytes / (Number(process.hrtime.bigint() - started) / 1e9) / 1e6;
   } finally {
-    a.detach();
+    a?.detach();
     remove(shmid);
   }
 }

@@ -94,13 +94,19 @@ export class IpcNamespace {
     return this.segments().find((s) => s.key === (key | 0));
   }
 
-  /** Removes the segment with this key, if there is one (a test's own fixture). */
+  /** Removes the segment and the semaphore set with this key, where there are (the test's own). */
   removeKey(key: number): void {
     const row = this.segmentWithKey(key);
-    if (!row) return;
-    const [cmd, ...args] = this.wrap(['ipcrm', '-m', String(row.shmid)]);
-    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`ipcrm -m ${row.shmid} failed: ${out.stderr}`);
+    if (row) {
+      const [cmd, ...args] = this.wrap(['ipcrm', '-m', String(row.shmid)]);
+      const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`ipcrm -m ${row.shmid} failed: ${out.stderr}`);
+    }
+    if (this.semaphoreSetKeys().includes(key | 0)) {
+      const [cmd, ...args] = this.wrap(['ipcrm', '-S', String(key >>> 0)]);
+      const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`ipcrm -S ${key >>> 0} failed: ${out.stderr}`);
+    }
   }
 
   /** Removes the segments with these keys (the test's own), then ends the namespace. */
