@@ -5,7 +5,8 @@
  * A System V segment shows in /proc/PID/maps as `/SYSV<key in hex> (deleted)` ("deleted"
  * always: the kernel backs it with an unlinked shmem file). That line gives the attach address
  * in *that* process; another process maps the same pages elsewhere. Needs ptrace rights over
- * the server: the same uid, and CAP_SYS_PTRACE, which only the compose `debug` profile grants.
+ * the server: CAP_SYS_PTRACE (and CAP_DAC_OVERRIDE to open its /proc/PID/mem), which only the
+ * compose `debug` profile grants.
  *
  *   $ docker compose --profile debug run --rm debug        (make gdb)
  */
@@ -82,7 +83,7 @@ export async function runGdb(args: readonly string[], say: Narrator = narrator()
     throw new GdbError(`no process here has the segment ${hexKey(key)} mapped (no /SYSV${(key >>> 0).toString(16).padStart(8, '0')} in /proc/*/maps). Is the server running, and does this container share its PID namespace (compose: pid: "service:server")?`);
   }
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
-  say.note(`this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_SYS_PTRACE is bit 19: 0x80000)`);
+  say.note(`this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_DAC_OVERRIDE is bit 1: 0x2, CAP_SYS_PTRACE bit 19: 0x80000)`);
   say.step(`the segment in /proc/${target.pid}/maps (${processName(target.pid)})`);
   say.block(target.line);
   say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');

@@ -105,7 +105,7 @@ describe('make up', () => {
   it('make gdb prints the segment at the server\'s attach address; only the debug container may ptrace', async () => {
     const gdb = await make('gdb');
     expect(gdb.code, gdb.stderr).toBe(0);
-    expect(gdb.stdout).toMatch(/effective capabilities 0x0*80000 \(CAP_SYS_PTRACE/); // that one capability, no other
+    expect(gdb.stdout).toMatch(/effective capabilities 0x0*80002 \(/); // SYS_PTRACE and DAC_OVERRIDE, no other
     expect(gdb.stdout).toMatch(/rw-s .*\/SYSV[0-9a-f]{8} \(deleted\)/);
     expect(gdb.stdout).toMatch(/^0x[0-9a-f]+:\s+0x49\s+0x50\s+0x43\s+0x4c\s+0x01\s+0x00\s+0x10\s+0x00$/m); // "IPCL", 1, 16
     expect(gdb.stdout).toMatch(/^0x[0-9a-f]+:\s+"PI is defined as: "$/m);
