@@ -3,38 +3,24 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEADER, PI_MESSAGE, THE_MESSAGE } from '../src/contract.ts';
-import { randomKey, runLab, startLab, type LabProcess } from './support/cli.ts';
-import { IpcNamespace } from './support/ipc-namespace.ts';
+import type { LabProcess } from './support/cli.ts';
+import { labFixture } from './support/lab-fixture.ts';
 
 const GOLDEN = readFileSync(new URL('./golden/memory-map.txt', import.meta.url), 'utf8');
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
-let ns: IpcNamespace;
-let key: number;
-const running: LabProcess[] = [];
 
-beforeEach(async () => {
-  ns = await IpcNamespace.create();
-  key = randomKey();
-});
 
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.stop();
-  const leftover = ns.segmentWithKey(key);
-  ns.dispose([key]);
-  expect(leftover, 'the test left a segment behind').toBeUndefined();
-});
+const lab = labFixture();
 
 async function readyServer(...args: string[]): Promise<{ server: LabProcess; shmid: number }> {
-  const server = startLab(ns, ['server', '--key', hex(key), ...args]);
-  running.push(server);
+  const server = lab.start(['server', '--key', lab.hexKey, ...args]);
   const [, shmid] = await server.waitFor(/^ready: segment (\d+)/m, 20_000);
   return { server, shmid: Number(shmid) };
 }
 
 /** `ipcs -m -i SHMID` as util-linux prints it, as name=value pairs. */
 function ipcsDetails(shmid: number): Record<string, string> {
-  const [cmd, ...args] = ns.wrap(['ipcs', '-m', '-i', String(shmid)]);
+  const [cmd, ...args] = lab.ns.wrap(['ipcs', '-m', '-i', String(shmid)]);
   const out = spawnSync(cmd!, args, { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } }).stdout;
   return Object.fromEntries([...out.matchAll(/(\w+)=([^\t\n]+?)\s*(?=\t|\n|$)/g)].map((m) => [m[1]!, m[2]!]));
 }
@@ -42,7 +28,7 @@ function ipcsDetails(shmid: number): Record<string, string> {
 describe('ipc-lab inspect', () => {
   it('prints the golden memory map and legend for the server\'s segment', async () => {
     await readyServer();
-    const out = await runLab(ns, ['inspect', '--key', hex(key)]);
+    const out = await lab.run(['inspect', '--key', lab.hexKey]);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toContain(GOLDEN.trimEnd());
     expect(out.stdout).toContain('a lab segment, version 1, state 2 (ready)');
@@ -51,7 +37,7 @@ describe('ipc-lab inspect', () => {
   it('prints the IPC_STAT figures that ipcs -m -i prints for the same segment', async () => {
     const { shmid } = await readyServer();
     const ipcs = ipcsDetails(shmid);
-    const out = await runLab(ns, ['inspect', '--key', hex(key)], { env: { TZ: 'UTC' } });
+    const out = await lab.run(['inspect', '--key', lab.hexKey], { env: { TZ: 'UTC' } });
     const field = (name: string) => out.stdout.match(new RegExp(`^${name}\\s+(.+?)\\s{2,}`, 'm'))?.[1];
     expect(field('shmid')).toBe(String(shmid));
     expect(field('owner')).toMatch(new RegExp(`^uid ${ipcs['uid']} \\(.*\\), gid ${ipcs['gid']} `));
@@ -72,7 +58,7 @@ describe('ipc-lab inspect', () => {
 
   it('--json gives the contract\'s offsets and the decoded values', async () => {
     await readyServer();
-    const out = await runLab(ns, ['inspect', '--key', hex(key), '--json']);
+    const out = await lab.run(['inspect', '--key', lab.hexKey, '--json']);
     expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout) as { valid: boolean; state: number; regions: Array<{ kind: string; field: string | null; offset: number; size: number; paddingBefore: number | null; value: unknown }>; stat: { size: number; mode: string } };
     expect(report).toMatchObject({ valid: true, state: 2, stat: { size: 1024, mode: '0600' } });
@@ -87,8 +73,7 @@ describe('ipc-lab inspect', () => {
   });
 
   it('--watch shows state 1 then 2, and the fields arriving in the order the server writes them', async () => {
-    const watcher = startLab(ns, ['inspect', '--key', hex(key), '--watch', '--interval', '0.02', '--timeout', '20']);
-    running.push(watcher);
+    const watcher = lab.start(['inspect', '--key', lab.hexKey, '--watch', '--interval', '0.02', '--timeout', '20']);
     const { server } = await readyServer('--step', '0.15');
     await watcher.waitFor(/^--- frame \d+ .*state 2 \(ready\)/m, 20_000);
     server.kill('SIGTERM');
@@ -112,7 +97,7 @@ describe('ipc-lab inspect', () => {
   });
 
   it('says clearly when there is no segment', async () => {
-    const out = await runLab(ns, ['inspect', '--key', hex(key)]);
+    const out = await lab.run(['inspect', '--key', lab.hexKey]);
     expect(out.code).toBe(3);
     expect(out.stderr).toMatch(/no segment has the key/);
   });

@@ -5,38 +5,23 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileC } from './support/c-programs.ts';
-import { randomKey, runLab, startLab, type LabProcess } from './support/cli.ts';
-import { IpcNamespace } from './support/ipc-namespace.ts';
+import type { LabProcess } from './support/cli.ts';
+import { labFixture } from './support/lab-fixture.ts';
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 const as = (uid: number, gid: number) => ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups'];
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye\n';
 
-let ns: IpcNamespace;
-let key: number;
-const running: LabProcess[] = [];
 
-beforeEach(async () => {
-  if (process.getuid?.() !== 0) throw new Error('these tests switch uids with setpriv and need root (npm test provides it)');
-  ns = await IpcNamespace.create();
-  key = randomKey();
-});
 
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.stop();
-  const leftover = ns.segmentWithKey(key);
-  ns.dispose([key]);
-  expect(leftover, 'the test left a segment behind').toBeUndefined();
-});
+const lab = labFixture();
 
 async function serverAs(uid: number, gid: number, mode: string): Promise<LabProcess> {
-  const server = startLab(ns, ['server', '--key', hex(key), '--mode', mode], { prefix: as(uid, gid), env: { HOME: '/tmp' } });
-  running.push(server);
+  const server = lab.start(['server', '--key', lab.hexKey, '--mode', mode], { prefix: as(uid, gid), env: { HOME: '/tmp' } });
   await server.waitFor(/^ready:/m);
   return server;
 }
 
-const client = (uid: number, gid: number) => runLab(ns, ['client', '--key', hex(key), '--quiet', '--timeout', '2'], { prefix: as(uid, gid), env: { HOME: '/tmp' } });
+const client = (uid: number, gid: number) => lab.run(['client', '--key', lab.hexKey, '--quiet', '--timeout', '2'], { prefix: as(uid, gid), env: { HOME: '/tmp' } });
 
 describe('permissions', () => {
   it('0600: the owner reads; another user, even in the same group, gets EACCES explained', async () => {
@@ -58,7 +43,7 @@ describe('permissions', () => {
     const server = await serverAs(1001, 2000, '0666');
     expect(server.stdout).toMatch(/mode 0666 is world-writable.*any process of any user/);
     // An unrelated user attaches read-write and rewrites the numerator (offset 36) to 23.
-    const [cmd, ...args] = ns.wrap([...as(1003, 3000), compileC('poke'), hex(key), '36', '23']);
+    const [cmd, ...args] = lab.ns.wrap([...as(1003, 3000), compileC('poke'), lab.hexKey, '36', '23']);
     const poke = spawnSync(cmd!, args, { encoding: 'utf8' });
     expect(poke.status, poke.stderr).toBe(0);
     expect((await client(1002, 2500)).stdout).toBe('PI is defined as: 23/7==3.14286\n\ngoodbye\n');

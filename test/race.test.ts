@@ -1,29 +1,15 @@
 /** The race lab as two real processes: torn reads without the lock, none with it, no leftovers. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomKey, runLab, startLab, type LabProcess } from './support/cli.ts';
-import { IpcNamespace } from './support/ipc-namespace.ts';
+import type { LabProcess } from './support/cli.ts';
+import { labFixture } from './support/lab-fixture.ts';
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
-let ns: IpcNamespace;
-let key: number;
-const running: LabProcess[] = [];
 
-beforeEach(async () => {
-  ns = await IpcNamespace.create();
-  key = randomKey();
-});
 
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.stop();
-  const leftovers = { segment: ns.segmentWithKey(key), semaphoreSets: ns.semaphoreSetKeys().filter((k) => k === (key | 0)).length };
-  ns.dispose([key]);
-  expect(leftovers, 'the test left IPC objects behind').toEqual({ segment: undefined, semaphoreSets: 0 });
-});
+const lab = labFixture();
 
 function writer(env: Record<string, string> = {}): LabProcess {
-  const w = startLab(ns, ['race', 'writer', '--key', hex(key)], { env });
-  running.push(w);
+  const w = lab.start(['race', 'writer', '--key', lab.hexKey], { env });
   return w;
 }
 
@@ -36,7 +22,7 @@ const counts = (out: string) => {
 describe('the race lab', () => {
   it('with UNSAFE=1 the reader counts torn reads and shows one', async () => {
     const w = writer({ UNSAFE: '1' });
-    const r = await runLab(ns, ['race', 'reader', '--key', hex(key), '--seconds', '2'], { env: { UNSAFE: '1' } });
+    const r = await lab.run(['race', 'reader', '--key', lab.hexKey, '--seconds', '2'], { env: { UNSAFE: '1' } });
     expect(r.code, r.stderr).toBe(0);
     const { reads, torn } = counts(r.stdout);
     expect(reads).toBeGreaterThan(1000);
@@ -49,7 +35,7 @@ describe('the race lab', () => {
 
   it('with the semaphore the reader counts zero torn reads over the same run', async () => {
     const w = writer();
-    const r = await runLab(ns, ['race', 'reader', '--key', hex(key), '--seconds', '2']);
+    const r = await lab.run(['race', 'reader', '--key', lab.hexKey, '--seconds', '2']);
     expect(r.code, r.stderr).toBe(0);
     const { reads, torn } = counts(r.stdout);
     expect(reads).toBeGreaterThan(1000);
@@ -59,8 +45,7 @@ describe('the race lab', () => {
 
   it('a writer killed with SIGKILL (holding the lock or not) does not block the reader, which removes what it left', async () => {
     const w = writer();
-    const r = startLab(ns, ['race', 'reader', '--key', hex(key), '--seconds', '30']);
-    running.push(r);
+    const r = lab.start(['race', 'reader', '--key', lab.hexKey, '--seconds', '30']);
     await w.waitFor(/== writing the record/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     w.kill('SIGKILL');
@@ -73,8 +58,7 @@ describe('the race lab', () => {
 
   it('SIGTERM to the writer ends the reader with its counts, and says the writer removed the record', async () => {
     const w = writer();
-    const r = startLab(ns, ['race', 'reader', '--key', hex(key), '--seconds', '30']);
-    running.push(r);
+    const r = lab.start(['race', 'reader', '--key', lab.hexKey, '--seconds', '30']);
     await w.waitFor(/== writing the record/);
     w.kill('SIGTERM');
     expect((await w.exited).code).toBe(0);

@@ -4,33 +4,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomKey, startLab, type LabProcess } from './support/cli.ts';
-import { IpcNamespace } from './support/ipc-namespace.ts';
+import type { LabProcess } from './support/cli.ts';
+import { labFixture } from './support/lab-fixture.ts';
 
-const hex = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
-let ns: IpcNamespace;
-let key: number;
-let dir: string;
-const running: LabProcess[] = [];
 
-beforeEach(async () => {
-  ns = await IpcNamespace.create();
-  key = randomKey();
-  dir = mkdtempSync(join(tmpdir(), 'ipc-lab-ring-'));
-});
 
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.stop();
-  const leftovers = { segment: ns.segmentWithKey(key), semaphoreSets: ns.semaphoreSetKeys().filter((k) => k === (key | 0)).length };
-  ns.dispose([key]);
-  rmSync(dir, { recursive: true, force: true });
-  expect(leftovers, 'the test left IPC objects behind').toEqual({ segment: undefined, semaphoreSets: 0 });
-});
+const lab = labFixture();
 
 function side(role: 'producer' | 'consumer', ...args: string[]): LabProcess {
-  const p = startLab(ns, ['ring', role, '--key', hex(key), ...args]);
-  running.push(p);
+  const p = lab.start(['ring', role, '--key', lab.hexKey, ...args]);
   return p;
 }
 
@@ -47,8 +30,8 @@ describe('the ring buffer lab', () => {
   });
 
   it('carries a file byte for byte, in any slot size', async () => {
-    const input = join(dir, 'in.bin');
-    const output = join(dir, 'out.bin');
+    const input = join(lab.dir, 'in.bin');
+    const output = join(lab.dir, 'out.bin');
     writeFileSync(input, randomBytes(3 * 1024 * 1024 + 17));
     const producer = side('producer', '--file', input, '--slot-size', '10000', '--slots', '3');
     const consumer = side('consumer', '--output', output);

@@ -2,8 +2,7 @@
  * slots in one System V segment, `empty` and `full` counting semaphores), in plain C, with the
  * consumer a fork()ed child. Prints one JSON line.
  * Usage: shm-ring MESSAGE_BYTES TOTAL_BYTES RING_BYTES [PRODUCER_CPU CONSUMER_CPU] */
-#define _GNU_SOURCE
-#include <sched.h>
+#include "bench-util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static void die(const char *what) { perror(what); exit(1); }
-static void op(int semid, int num, int delta) {
-    struct sembuf sb = { (unsigned short) num, (short) delta, 0 };
-    if (semop(semid, &sb, 1) == -1) die("semop");
-}
-static void pin(const char *cpu) {
-    if (!cpu || *cpu == '-') return;
-    cpu_set_t set; CPU_ZERO(&set); CPU_SET(atoi(cpu), &set);
-    if (sched_setaffinity(0, sizeof set, &set) == -1) die("sched_setaffinity");
-}
 
 int main(int argc, char *argv[]) {
     if (argc < 4) { fprintf(stderr, "usage: %s MESSAGE_BYTES TOTAL_BYTES RING_BYTES [CPU CPU]\n", argv[0]); return 2; }

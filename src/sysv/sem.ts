@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as libc from './libc.ts';
 import * as c from './libc-sem.ts';
 import { checkInt, SysvError, type CallArgs } from './errors.ts';
-import { describeIpcFlags, hexKey } from './shm.ts';
+import { describeIpcFlags, hexKey, toDate, type IpcPermIds } from './shm.ts';
 
 export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from './libc.ts';
 export { SEM_UNDO, SEMVMX } from './libc-sem.ts';
@@ -21,12 +21,7 @@ export interface SemOp {
   readonly flags?: number;
 }
 
-export interface SemStat {
-  readonly key: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly cuid: number;
-  readonly cgid: number;
+export interface SemStat extends IpcPermIds {
   readonly mode: number;
   readonly nsems: number;
   /** The last successful semop, or null if there has been none. */
@@ -113,11 +108,6 @@ function toTimespec(ms: number): c.Timespec {
 function opArgs(semid: number, ops: readonly SemOp[], timeoutMs?: number): CallArgs {
   const args = { semid, sops: describeSemOps(ops), nsops: ops.length };
   return timeoutMs === undefined ? args : { ...args, timeout: `${timeoutMs} ms` };
-}
-
-function toDate(seconds: number | bigint): Date | null {
-  const s = Number(seconds);
-  return s === 0 ? null : new Date(s * 1000);
 }
 
 /** semget: the id of the set for `key`, created (all values 0 on Linux) when `flags` has IPC_CREAT. */

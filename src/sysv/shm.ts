@@ -46,12 +46,16 @@ export function getSegment(key: number, size: number, flags: number): number {
   }));
 }
 
-export interface ShmStat {
+/** struct ipc_perm's ids, common to every System V object's IPC_STAT. */
+export interface IpcPermIds {
   readonly key: number;
   readonly uid: number;
   readonly gid: number;
   readonly cuid: number;
   readonly cgid: number;
+}
+
+export interface ShmStat extends IpcPermIds {
   /** Permission bits only (the kernel also keeps SHM_DEST and SHM_LOCKED in the high bits). */
   readonly mode: number;
   /** SHM_DEST: IPC_RMID was called, the segment goes when the last process detaches. */
@@ -67,7 +71,8 @@ export interface ShmStat {
 
 const SHM_DEST = 0o1000;
 
-function toDate(seconds: number | bigint): Date | null {
+/** A time_t from IPC_STAT; 0 means "never" (no shmat yet, no semop yet). */
+export function toDate(seconds: number | bigint): Date | null {
   const s = Number(seconds);
   return s === 0 ? null : new Date(s * 1000);
 }
