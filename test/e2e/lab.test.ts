@@ -72,6 +72,10 @@ describe('make up', () => {
     expect(serverNs).toMatch(/^ipc:\[\d+\]$/);
     expect((await lab.logs('server')).stdout).toContain(`IPC namespace ${serverNs}`);
     expect((await lab.logs('client')).stdout).toContain(`IPC namespace ${serverNs}`);
+    // Nor can it attach: a client there waits for a segment it can never see, and says why.
+    const outsider = await compose('--profile', 'isolated', 'run', '--rm', '--entrypoint', 'ipc-lab', 'isolated', 'client', '--timeout', '1');
+    expect(outsider.code).toBe(3);
+    expect(outsider.stderr).toMatch(/no segment has the key 0x[0-9a-f]{8} \(shmget: ENOENT\).*not in the server's IPC namespace/);
     const isolatedNs = isolated.stdout.match(/ipc:\[\d+\]/)?.[0];
     expect(isolatedNs).toBeDefined();
     expect(isolatedNs).not.toBe(serverNs);
