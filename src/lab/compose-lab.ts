@@ -4,6 +4,7 @@
  * root filesystem, network), commands run inside them, their logs. `make inspect` and the
  * end-to-end tests use this instead of shelling out to `docker`.
  */
+import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
@@ -65,10 +66,27 @@ async function collect(stream: NodeJS.ReadableStream, demux: (s: NodeJS.Readable
   return { stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
 }
 
+/**
+ * The engine the `docker` command talks to. dockerode reads DOCKER_HOST and the default sockets
+ * only; Colima, rootless Docker and Docker Desktop for Linux live elsewhere, and the current
+ * `docker context` says where. Asking the CLI once is the one thing here dockerode cannot do.
+ */
+export function engineFromContext(): Docker {
+  if (process.env['DOCKER_HOST']) return new Docker();
+  try {
+    const host = execFileSync('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+    if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') });
+  } catch {
+    // no docker CLI, or no context: dockerode's defaults
+  }
+  return new Docker();
+}
+
 export class ComposeLab {
   constructor(
     readonly project = process.env['IPC_LAB_PROJECT'] ?? DEFAULT_PROJECT,
-    readonly docker = new Docker(),
+    readonly docker = engineFromContext(),
   ) {}
 
   /** Every container of the project, running or not, inspected. */
