@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as libc from './libc.ts';
 import * as c from './libc-sem.ts';
 import { checkInt, SysvError, type CallArgs } from './errors.ts';
-import { describeIpcFlags, hexKey, toDate, type IpcPermIds } from './shm.ts';
+import { describeIpcFlags, hexKey, permIds, toDate, type IpcPermIds } from './shm.ts';
 
 export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from './libc.ts';
 export { SEM_UNDO, SEMVMX } from './libc-sem.ts';
@@ -324,11 +324,7 @@ export function statSemaphores(semid: number): SemStat {
   checkInt('semctl', c.semctl(semid, 0, libc.IPC_STAT, c.SEMID_DS_OUT, ds), () => ({ semid, semnum: 0, cmd: 'IPC_STAT' }));
   const perm = ds['sem_perm'] as Record<string, number>;
   return {
-    key: Number(perm['__key']),
-    uid: Number(perm['uid']),
-    gid: Number(perm['gid']),
-    cuid: Number(perm['cuid']),
-    cgid: Number(perm['cgid']),
+    ...permIds(perm),
     mode: Number(perm['mode']) & 0o777,
     nsems: Number(ds['sem_nsems']),
     otime: toDate(ds['sem_otime'] as number),

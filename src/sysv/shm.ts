@@ -77,6 +77,17 @@ export function toDate(seconds: number | bigint): Date | null {
   return s === 0 ? null : new Date(s * 1000);
 }
 
+/** The ids in a decoded struct ipc_perm, as every System V IPC_STAT holds one. */
+export function permIds(perm: Record<string, number>): IpcPermIds {
+  return {
+    key: Number(perm['__key']),
+    uid: Number(perm['uid']),
+    gid: Number(perm['gid']),
+    cuid: Number(perm['cuid']),
+    cgid: Number(perm['cgid']),
+  };
+}
+
 /** shmctl(IPC_STAT), decoded from the architecture's struct shmid_ds. */
 export function stat(shmid: number): ShmStat {
   const ds: Record<string, unknown> = {};
@@ -84,11 +95,7 @@ export function stat(shmid: number): ShmStat {
   const perm = ds['shm_perm'] as Record<string, number>;
   const mode = Number(perm['mode']);
   return {
-    key: Number(perm['__key']),
-    uid: Number(perm['uid']),
-    gid: Number(perm['gid']),
-    cuid: Number(perm['cuid']),
-    cgid: Number(perm['cgid']),
+    ...permIds(perm),
     mode: mode & 0o777,
     markedForRemoval: (mode & SHM_DEST) !== 0,
     size: Number(ds['shm_segsz']),
