@@ -31,6 +31,15 @@ if (!existsSync(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))) 
   if (code !== 0) process.exit(code);
 }
 
+// Types first: vitest strips them without checking.
+{
+  const code = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { shell: false });
+  if (code !== 0) {
+    console.error('test: the TypeScript does not type-check (tsc --noEmit): fix that first');
+    process.exit(code);
+  }
+}
+
 // vitest's own entry run by this node: no shell, no .cmd shim, the same on Windows.
 const vitest = [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--passWithNoTests'];
 const canUnshare = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['--ipc', 'true']).status === 0;
