@@ -123,6 +123,16 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
+##@ Workshop handouts
+
+.PHONY: handouts
+handouts: node_modules ## Render docs/handouts to HTML in out/handouts (and PDF where Chromium is installed)
+	npm run --silent handouts -- render
+
+.PHONY: check-handouts
+check-handouts: preflight node_modules ## Run the handouts' commands against the lab, compare the output (stops a running lab)
+	npm run --silent handouts -- check $(HANDOUTS)
+
 ##@ Workshops without internet
 
 .PHONY: offline-images

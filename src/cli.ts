@@ -16,10 +16,12 @@ type Program = (args: readonly string[]) => Promise<number>;
 const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }> = {
   server: { summary: 'create the segment, write the message, wait; Ctrl-C removes it', load: async () => (await import('./server.ts')).runServer },
   client: { summary: 'attach read-only, wait until ready, print the message', load: async () => (await import('./client.ts')).runClient },
+  ftok: { summary: 'the key ftok(3) makes from a file, and its three parts (creates nothing)', load: async () => (await import('./ftok-command.ts')).runFtok },
   inspect: { summary: 'ipcs row, IPC_STAT explained, annotated memory map (--watch, --json)', load: async () => (await import('./inspect.ts')).runInspect },
   gdb: { summary: 'attach gdb to the server and print the segment (compose debug profile)', load: async () => (await import('./gdb.ts')).runGdb },
   race: { summary: 'race writer|reader: torn reads without a lock, none with a semaphore', load: async () => (await import('./race.ts')).runRace },
   ring: { summary: 'ring producer|consumer: stream data through a bounded ring buffer', load: async () => (await import('./ring.ts')).runRing },
+  poke: { summary: 'overwrite a 32-bit integer in a segment (what its mode bits allow)', load: async () => (await import('./poke.ts')).runPoke },
   clean: { summary: "remove the lab's leftover segments and semaphore sets, and only those", load: async () => (await import('./clean.ts')).runClean },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },

@@ -32,7 +32,8 @@ t0=$SECONDS
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 
 # --- 1. apt packages from bookworm -----------------------------------------------------------
-APT_PKGS=(docker.io mmdebstrap qemu-user-static gcc libc6-dev gcc-aarch64-linux-gnu gdb util-linux strace procps make)
+APT_PKGS=(docker.io mmdebstrap qemu-user-static gcc libc6-dev gcc-aarch64-linux-gnu gdb util-linux strace procps make
+          chromium)  # chromium: `make handouts` prints PDFs, a test reads the rendered HTML
 missing=()
 for p in "${APT_PKGS[@]}"; do pkg_installed "$p" || missing+=("$p"); done
 if ((${#missing[@]})); then

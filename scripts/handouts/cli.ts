@@ -1,0 +1,63 @@
+/**
+ * The handouts from the command line:
+ *   render [--no-pdf]        out/handouts/*.html (and *.pdf with Chromium)   make handouts
+ *   check [NN ...]           run the handouts' commands against the lab      make check-handouts
+ * `check` takes handout numbers or file names to run only some (check 01 03).
+ */
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseHandout } from './blocks.ts';
+import { checkHandout, describeStep, labLeftovers, resetLab } from './check.ts';
+import { handoutFiles, renderHandouts } from './render.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SOURCE = `${ROOT}docs/handouts`;
+const OUT = `${ROOT}out/handouts`;
+const SAVE_FILE = 'ipc-lab-images.tar';
+
+async function render(args: string[]): Promise<number> {
+  const result = await renderHandouts(SOURCE, OUT, { pdf: !args.includes('--no-pdf') });
+  console.log(`handouts: ${result.html.length} HTML files in ${relative(process.cwd(), OUT) || '.'}/ (open index.html)`);
+  if (result.pdf.length > 0) console.log(`handouts: ${result.pdf.length} PDFs, all in one: ${relative(process.cwd(), `${OUT}/ipc-lab-handouts.pdf`)}`);
+  else console.log(`handouts: no PDF: ${result.pdfSkipped}`);
+  return 0;
+}
+
+async function check(args: string[]): Promise<number> {
+  const files = handoutFiles(SOURCE).filter((f) => args.length === 0 || args.some((a) => f.includes(`/${a}`)));
+  if (files.length === 0) {
+    console.error(`check-handouts: no handout matches ${args.join(' ')}: give numbers such as 01 03`);
+    return 2;
+  }
+  if (existsSync(`${ROOT}${SAVE_FILE}`)) {
+    console.error(`check-handouts: ${SAVE_FILE} exists, and handout 00 writes and deletes that file: move it elsewhere first`);
+    return 2;
+  }
+  let failed = 0;
+  for (const file of files) {
+    const handout = parseHandout(file);
+    await resetLab(ROOT);
+    console.log(`== ${handout.name}: ${handout.steps.length} steps`);
+    const outcomes = await checkHandout(handout, {
+      cwd: ROOT,
+      onStep: (o) => console.log(`${o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
+    });
+    const left = outcomes.some((o) => o.failure) ? [] : await labLeftovers(ROOT);
+    if (left.length > 0) console.log(`FAIL ${handout.name} leaves ${left.join(', ')} behind: end it with make down`);
+    if (outcomes.some((o) => o.failure) || left.length > 0) failed++;
+    await resetLab(ROOT);
+  }
+  console.log(failed === 0 ? `check-handouts: all ${files.length} handouts print what they say` : `check-handouts: ${failed} of ${files.length} handouts drifted`);
+  return failed === 0 ? 0 : 1;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const programs: Record<string, (args: string[]) => Promise<number>> = { render, check };
+const program = command ? programs[command] : undefined;
+if (!program) {
+  console.error('usage: node --import tsx scripts/handouts/cli.ts render [--no-pdf] | check [NN ...]');
+  process.exitCode = 2;
+} else {
+  process.exitCode = await program(rest);
+}
