@@ -67,16 +67,29 @@ gdb: preflight ## gdb attached to the server, printing the segment at its addres
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
 	$(COMPOSE) --profile isolated run --rm isolated
 
+# race and ring: start both sides detached, wait for the side whose result counts, then print
+# what each side printed, one after the other. (Compose's attached `up` interleaves the two
+# live, and Compose 2.26 sometimes loses every line of a run that lasts under a second.) The
+# trap removes both containers however the recipe ends, Ctrl-C included.
+define run-pair
+	@trap '$(COMPOSE) --profile $(1) rm --force --stop $(2) $(3) >/dev/null 2>&1' EXIT; trap 'exit 130' INT TERM; \
+	 echo "$(COMPOSE) --profile $(1) up $(UP_FLAGS) --detach $(2) $(3)"; \
+	 $(COMPOSE) --profile $(1) up $(UP_FLAGS) --detach $(2) $(3); \
+	 code=$$(docker wait $$($(COMPOSE) --profile $(1) ps --all --quiet $(3))); \
+	 docker wait $$($(COMPOSE) --profile $(1) ps --all --quiet $(2)) >/dev/null; \
+	 for service in $(2) $(3); do \
+	   echo; echo "== what $$service printed (docker logs)"; docker logs $$($(COMPOSE) --profile $(1) ps --all --quiet $$service) 2>&1; \
+	 done; \
+	 if [ "$$code" != 0 ]; then echo "$(3) exited with code $$code" >&2; fi; exit $$code
+endef
+
 .PHONY: race
 race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with a semaphore
-	@# one line, so the containers are removed even when the lab fails or is interrupted
-	$(COMPOSE) --profile race up $(UP_FLAGS) --abort-on-container-exit --exit-code-from race-reader race-writer race-reader; \
-	 status=$$?; $(COMPOSE) --profile race rm --force --stop race-writer race-reader >/dev/null; exit $$status
+	$(call run-pair,race,race-writer,race-reader)
 
 .PHONY: ring
 ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
-	$(COMPOSE) --profile ring up $(UP_FLAGS) --abort-on-container-exit --exit-code-from ring-consumer ring-producer ring-consumer; \
-	 status=$$?; $(COMPOSE) --profile ring rm --force --stop ring-producer ring-consumer >/dev/null; exit $$status
+	$(call run-pair,ring,ring-producer,ring-consumer)
 
 .PHONY: bench
 bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)

@@ -1,7 +1,7 @@
 /**
  * The runnable steps of a handout. In the Markdown, a step is a fenced block whose info string
  * is `sh run` (plus `exit=N` when the command is meant to fail, `timeout=SECONDS` when it is
- * slow), followed by a `text output` block (or `text output interleaved`) with what it prints.
+ * slow), followed by a `text output` block with what it prints.
  * Plain `sh` blocks are shown, never run: per-platform setup, commands that need a terminal.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ export interface Step {
   readonly command: string;
   readonly exitCode: number;
   readonly timeoutSeconds: number;
-  readonly expected: { readonly text: string; readonly line: number; readonly interleaved: boolean } | undefined;
+  readonly expected: { readonly text: string; readonly line: number } | undefined;
 }
 
 export interface Handout {
@@ -73,6 +73,7 @@ export function parseHandout(file: string, source = readFileSync(file, 'utf8')):
   for (const [i, { block, info, line }] of blocks.entries()) {
     const where = `${basename(file)}:${line}`;
     if (info.words.has('output')) {
+      for (const word of info.words) if (word !== 'output') problems.push(`${where}: unknown word ${JSON.stringify(word)} in \`${block.lang}\``);
       const before = blocks[i - 1];
       if (!before?.info.words.has('run')) problems.push(`${where}: an output block must come right after a \`sh run\` block`);
       continue;
@@ -85,7 +86,7 @@ export function parseHandout(file: string, source = readFileSync(file, 'utf8')):
     if (!Number.isInteger(exitCode) || !(timeoutSeconds > 0)) problems.push(`${where}: exit= takes an integer and timeout= a number of seconds`);
     const next = blocks[i + 1];
     const expected = next?.info.words.has('output')
-      ? { text: next.block.text, line: next.line, interleaved: next.info.words.has('interleaved') }
+      ? { text: next.block.text, line: next.line }
       : undefined;
     if (!expected) problems.push(`${where}: a \`sh run\` block needs a \`text output\` block right after it (empty if it prints nothing)`);
     steps.push({ file, line, command: block.text, exitCode, timeoutSeconds, expected });

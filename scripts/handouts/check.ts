@@ -68,7 +68,7 @@ export async function checkHandout(handout: Handout, options: CheckOptions): Pro
     if (timedOut) failure = `it was still running after ${step.timeoutSeconds} s (timeout=) and was killed`;
     else if (code !== step.exitCode) failure = `it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`;
     if (step.expected) {
-      const match = matchOutput(step.expected.text, output, { interleaved: step.expected.interleaved, bindings });
+      const match = matchOutput(step.expected.text, output, bindings);
       if (match.ok) bindings = match.bindings;
       else failure = `${failure ? `${failure}; and ` : ''}its output does not match the block at line ${step.expected.line}: ${match.reason}`;
     }

@@ -8,10 +8,7 @@
  *   - a line holding only `...` matches any number of lines (build progress, say), and `...`
  *     inside a line matches any text;
  *   - placeholders (placeholders.ts) match the values that vary; named ones must agree;
- *     `\<key>` (a backslash before it) is the text <key> itself;
- *   - in an `interleaved` block, output from several containers (compose's `name-1  | ` prefix)
- *     may interleave differently on every run: each container's lines are checked in order
- *     among themselves, and lines without a prefix among themselves.
+ *     `\<key>` (a backslash before it) is the text <key> itself.
  * Terminal escapes (colours, compose's erase-line) are removed from the output first.
  */
 import { stripVTControlCharacters } from 'node:util';
@@ -108,49 +105,19 @@ function matchLines(expected: readonly Line[], actual: readonly string[], bindin
   return walk(0, 0, bindings);
 }
 
-const PREFIX = /^([A-Za-z0-9][\w.-]*-\d+)\s+\|(?: |$)/;
-const streamOf = (text: string): string => PREFIX.exec(text)?.[1] ?? '';
-
-/** Splits lines by container prefix; a `...` line goes with the line below it (at the end: every stream). */
-function splitStreams(expected: readonly Line[], actual: readonly string[]): Map<string, { expected: Line[]; actual: string[] }> {
-  const streams = new Map<string, { expected: Line[]; actual: string[] }>();
-  const stream = (name: string): { expected: Line[]; actual: string[] } => {
-    let s = streams.get(name);
-    if (!s) streams.set(name, (s = { expected: [], actual: [] }));
-    return s;
-  };
-  let pending: Line[] = [];
-  for (const line of expected) {
-    if (line.kind === 'any-lines') pending.push(line);
-    else {
-      stream(streamOf(line.text)).expected.push(...pending, line);
-      pending = [];
-    }
-  }
-  for (const text of actual) stream(streamOf(text)).actual.push(text);
-  if (pending.length > 0) for (const s of streams.values()) s.expected.push(...pending);
-  return streams;
-}
-
-function explain(expected: readonly Line[], actual: readonly string[], furthest: Progress, label: string): string {
+function explain(expected: readonly Line[], actual: readonly string[], furthest: Progress): string {
   const wanted = expected[furthest.expected];
   const shown = actual.map((line, k) => `${k === furthest.actual ? '>' : ' '} ${String(k + 1).padStart(3)} | ${line}`).join('\n');
   const what = wanted
-    ? `expected line ${furthest.expected + 1}${label}, ${JSON.stringify(wanted.text)}, matches no output line ${furthest.actual < actual.length ? `from line ${furthest.actual + 1} (marked >)` : 'after the last one'}`
-    : `the expected lines${label} all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected block`;
+    ? `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, matches no output line ${furthest.actual < actual.length ? `from line ${furthest.actual + 1} (marked >)` : 'after the last one'}`
+    : `the expected lines all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected block`;
   return `${what}\n--- what it printed (escapes removed) ---\n${shown || '   (nothing)'}`;
 }
 
-export function matchOutput(expectedText: string, actualText: string, options: { interleaved?: boolean; bindings?: Bindings } = {}): MatchResult {
+export function matchOutput(expectedText: string, actualText: string, bindings: Bindings = new Map()): MatchResult {
   const expected = compileExpected(expectedText);
   const actual = normalizeOutput(actualText);
-  let bindings: Bindings = options.bindings ?? new Map();
-  const streams = options.interleaved ? splitStreams(expected, actual) : new Map([['', { expected, actual }]]);
-  for (const [name, s] of streams) {
-    const furthest = { expected: 0, actual: 0 };
-    const next = matchLines(s.expected, s.actual, bindings, furthest);
-    if (!next) return { ok: false, reason: explain(s.expected, s.actual, furthest, options.interleaved ? ` (among the lines ${name ? `of ${name}` : 'without a container prefix'})` : '') };
-    bindings = next;
-  }
-  return { ok: true, bindings };
+  const furthest = { expected: 0, actual: 0 };
+  const next = matchLines(expected, actual, bindings, furthest);
+  return next ? { ok: true, bindings: next } : { ok: false, reason: explain(expected, actual, furthest) };
 }

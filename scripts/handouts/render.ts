@@ -43,7 +43,7 @@ function codeBlock({ text, lang }: Tokens.Code): string {
     caption = exit && exit !== '0' ? `Run (it fails on purpose, exit code ${escapeHtml(exit)})` : 'Run';
   } else if (info.words.has('output')) {
     kind = 'output';
-    caption = info.words.has('interleaved') ? 'You should see (the containers\u2019 lines may interleave in another order)' : 'You should see';
+    caption = 'You should see';
     body = body.replace(new RegExp(`(\\\\?)${PLACEHOLDER_SYNTAX.source.replace('<', '&lt;').replace(/>$/, '&gt;')}`, 'g'), (all, escaped: string, kindName: string) =>
       !isPlaceholderKind(kindName) ? all : escaped ? all.slice(1) : `<span class="ph">${all}</span>`);
   }

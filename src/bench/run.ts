@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
 import { renderTable } from '../ui/table.ts';
@@ -135,6 +135,8 @@ async function main(): Promise<void> {
 
     type Row = { measure: string; placement: string; size: number; mbps: number };
     const rows: Row[] = [];
+    // Progress on stdout, like the tables: two streams would interleave unpredictably in a pipe.
+    process.stdout.write('measuring, one dot per figure: ');
     for (const size of SIZES) {
       for (const p of placements) {
         for (const [measure, run] of [
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
           ['ring: SysV shm + sem (C)', () => cRing(bin.ring, size, p)],
         ] as const) {
           rows.push({ measure, placement: p.name, size, mbps: await repeat(REPEATS, run) });
-          process.stderr.write('.');
+          process.stdout.write('.');
         }
       }
       rows.push({ measure: 'memcpy, one thread (C): the ceiling', placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
     }
     const latency: Array<{ placement: string; koffi: number; c: number }> = [];
     for (const p of placements) latency.push({ placement: p.name, ...(await pingPong(p, bin.pingpong)) });
-    process.stderr.write('\n');
+    process.stdout.write('\n\n');
 
     const find = (measure: string, placement: string, size: number): number | undefined =>
       rows.find((r) => r.measure.startsWith(measure) && r.placement === placement && r.size === size)?.mbps;
@@ -174,7 +176,8 @@ async function main(): Promise<void> {
     const transfers = rows.filter((r) => r.placement !== 'this process' && !r.measure.startsWith('memcpy'));
     writeFileSync(svg, barChart(`ipc-lab: throughput between two processes (${host['cpus']} CPUs, ${host['cpu']})`, 'MB/s',
       transfers.map((r) => ({ label: `${r.measure}, ${kib(r.size)}`, value: r.mbps, group: r.placement }))));
-    process.stdout.write(`\nwrote ${json} and ${svg}\n`);
+    // Relative to the repository: in the test container it is mounted at /src, on the host it is here.
+    process.stdout.write(`\nwrote ${relative(ROOT, json)} and ${relative(ROOT, svg)} (in the repository)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

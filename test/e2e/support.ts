@@ -32,6 +32,16 @@ export function run(cmd: string, args: readonly string[], env: Record<string, st
 
 const hasMake = spawnSync('make', ['--version']).status === 0;
 
+/** make race and make ring: both sides detached, wait for the second, each side's output in turn. */
+const pair = (profile: string, first: string, second: string): string[][] => [
+  ['compose', '--profile', profile, 'up', '--build', '--detach', first, second],
+  ['wait', `ipc-lab-${second}-1`],
+  ['wait', `ipc-lab-${first}-1`],
+  ['logs', `ipc-lab-${first}-1`],
+  ['logs', `ipc-lab-${second}-1`],
+  ['compose', '--profile', profile, 'rm', '--force', '--stop', first, second],
+];
+
 /** What each make target runs, for hosts without make (the README lists the same commands). */
 function dockerStepsFor(target: string, vars: Record<string, string>): string[][] {
   const saveFile = vars['SAVE_FILE'] ?? 'ipc-lab-images.tar';
@@ -44,14 +54,8 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
       ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
     ];
     case 'build': return [['compose', 'build', 'server']];
-    case 'race': return [
-      ['compose', '--profile', 'race', 'up', '--build', '--abort-on-container-exit', '--exit-code-from', 'race-reader', 'race-writer', 'race-reader'],
-      ['compose', '--profile', 'race', 'rm', '--force', '--stop', 'race-writer', 'race-reader'],
-    ];
-    case 'ring': return [
-      ['compose', '--profile', 'ring', 'up', '--build', '--abort-on-container-exit', '--exit-code-from', 'ring-consumer', 'ring-producer', 'ring-consumer'],
-      ['compose', '--profile', 'ring', 'rm', '--force', '--stop', 'ring-producer', 'ring-consumer'],
-    ];
+    case 'race': return pair('race', 'race-writer', 'race-reader');
+    case 'ring': return pair('ring', 'ring-producer', 'ring-consumer');
     case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', 'debug', 'gdb']];
     case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
     case 'load': return [['image', 'load', '--input', saveFile]];
