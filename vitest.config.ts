@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `sysv` makes real System V calls (Linux only: on macOS and Windows the test
-// runner, scripts/test.mjs, runs it inside a Linux container), `e2e` drives Docker from the host.
+// runner, scripts/test.mjs, runs it inside a Linux container), `e2e` drives Docker from the host
+// and checks the handouts. (A third, `arm64`, is run by scripts/ci/arm64.sh.)
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'sysv',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/handouts/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
         },
@@ -17,7 +18,9 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          // The handouts' tests too: they run on the host (make, docker, a browser), and their
+          // checker drives the same lab as the end-to-end tests, so one at a time with them.
+          include: ['test/e2e/**/*.test.ts', 'test/handouts/**/*.test.ts'],
           exclude: ['test/e2e/arm64.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,

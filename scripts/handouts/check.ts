@@ -7,7 +7,8 @@
  * before it starts, and reports a handout whose steps leave containers or volumes behind.
  */
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Handout, Step } from './blocks.ts';
 import { matchOutput, type Bindings } from './expected.ts';
 
@@ -26,6 +27,22 @@ export interface CheckOptions {
   readonly onStep?: (outcome: StepOutcome) => void;
 }
 
+/** Process groups of the commands running now, so an interrupted checker can stop them. */
+const running = new Set<number>();
+
+const killGroup = (pid: number): void => {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+
+/** Kills every command the checker is running (on Ctrl-C: they run in process groups of their own). */
+export function killRunning(): void {
+  for (const pid of running) killGroup(pid);
+}
+
 /** Runs one command through bash with stdout and stderr in one pipe; kills it at the timeout. */
 export function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): Promise<{ output: string; code: number | null; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
@@ -33,18 +50,16 @@ export function runCommand(command: string, cwd: string, timeoutSeconds: number,
     const child = spawn('bash', ['-o', 'pipefail', '-c', `exec 2>&1\n${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'], detached: process.platform !== 'win32' });
     let output = '';
     let timedOut = false;
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
+      if (pid !== undefined) killGroup(pid);
     }, timeoutSeconds * 1000);
     child.once('error', reject);
     child.once('close', (code) => {
+      if (pid !== undefined) running.delete(pid);
       clearTimeout(timer);
       resolve({ output, code, timedOut });
     });
@@ -94,4 +109,37 @@ export async function labLeftovers(cwd: string, env: NodeJS.ProcessEnv = process
 /** Removes everything of the lab, quietly: before a handout, and after one that failed. */
 export async function resetLab(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await runCommand(`docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`, cwd, 120, env);
+}
+
+/** Handout 0 writes and then deletes this file: an instructor's own copy must not be lost. */
+export const SAVE_FILE = 'ipc-lab-images.tar';
+
+/** Why the handouts cannot be checked here right now, or undefined when they can. */
+export function cannotCheck(cwd: string): string | undefined {
+  if (existsSync(join(cwd, SAVE_FILE))) return `${SAVE_FILE} exists, and handout 00 writes and deletes that file: move it elsewhere first`;
+  return undefined;
+}
+
+export interface HandoutReport {
+  readonly outcomes: readonly StepOutcome[];
+  /** What the handout's own steps left behind (only looked at when every step passed). */
+  readonly leftovers: readonly string[];
+  /** The first failure, ready to print, or undefined when the handout printed what it says. */
+  readonly failure: string | undefined;
+}
+
+/** One handout from a clean lab to a clean lab: reset, every step, leftovers, reset. */
+export async function runHandout(handout: Handout, options: CheckOptions): Promise<HandoutReport> {
+  await resetLab(options.cwd, options.env);
+  try {
+    const outcomes = await checkHandout(handout, options);
+    const failed = outcomes.find((o) => o.failure);
+    const leftovers = failed ? [] : await labLeftovers(options.cwd, options.env);
+    const failure = failed
+      ? `${describeStep(failed.step)}: ${failed.failure}`
+      : leftovers.length > 0 ? `${handout.name} leaves ${leftovers.join(', ')} behind: end it with make down` : undefined;
+    return { outcomes, leftovers, failure };
+  } finally {
+    await resetLab(options.cwd, options.env);
+  }
 }

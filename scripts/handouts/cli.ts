@@ -4,17 +4,15 @@
  *   check [NN ...]           run the handouts' commands against the lab      make check-handouts
  * `check` takes handout numbers or file names to run only some (check 01 03).
  */
-import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseHandout } from './blocks.ts';
-import { checkHandout, describeStep, labLeftovers, resetLab } from './check.ts';
+import { cannotCheck, describeStep, killRunning, resetLab, runHandout } from './check.ts';
 import { handoutFiles, renderHandouts } from './render.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE = `${ROOT}docs/handouts`;
 const OUT = `${ROOT}out/handouts`;
-const SAVE_FILE = 'ipc-lab-images.tar';
 
 async function render(args: string[]): Promise<number> {
   const result = await renderHandouts(SOURCE, OUT, { pdf: !args.includes('--no-pdf') });
@@ -30,23 +28,27 @@ async function check(args: string[]): Promise<number> {
     console.error(`check-handouts: no handout matches ${args.join(' ')}: give numbers such as 01 03`);
     return 2;
   }
-  if (existsSync(`${ROOT}${SAVE_FILE}`)) {
-    console.error(`check-handouts: ${SAVE_FILE} exists, and handout 00 writes and deletes that file: move it elsewhere first`);
+  const blocked = cannotCheck(ROOT);
+  if (blocked) {
+    console.error(`check-handouts: ${blocked}`);
     return 2;
   }
+  // Ctrl-C: stop the step that is running and take the lab down, as each handout's end would.
+  process.once('SIGINT', () => {
+    killRunning();
+    console.log('\ncheck-handouts: interrupted; removing the lab ...');
+    void resetLab(ROOT).finally(() => process.exit(130));
+  });
   let failed = 0;
   for (const file of files) {
     const handout = parseHandout(file);
-    await resetLab(ROOT);
     console.log(`== ${handout.name}: ${handout.steps.length} steps`);
-    const outcomes = await checkHandout(handout, {
+    const report = await runHandout(handout, {
       cwd: ROOT,
       onStep: (o) => console.log(`${o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
     });
-    const left = outcomes.some((o) => o.failure) ? [] : await labLeftovers(ROOT);
-    if (left.length > 0) console.log(`FAIL ${handout.name} leaves ${left.join(', ')} behind: end it with make down`);
-    if (outcomes.some((o) => o.failure) || left.length > 0) failed++;
-    await resetLab(ROOT);
+    if (report.leftovers.length > 0) console.log(`FAIL ${report.failure}`);
+    if (report.failure) failed++;
   }
   console.log(failed === 0 ? `check-handouts: all ${files.length} handouts print what they say` : `check-handouts: ${failed} of ${files.length} handouts drifted`);
   return failed === 0 ? 0 : 1;

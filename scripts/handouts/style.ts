@@ -13,8 +13,9 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 a { color: var(--run); }
 code { font: .88em/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; }
 :not(pre) > code { background: var(--code-bg); padding: .1em .3em; border-radius: 4px; }
-pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; overflow-x: auto; white-space: pre; }
-pre code { font-size: .82rem; }
+pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; overflow-x: auto; white-space: pre;
+  font: .82rem/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; }
+pre code { font: inherit; }
 figure { margin: 1rem 0; }
 figcaption { font-size: .78rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin-bottom: .25rem; }
 figure.run pre { border-left: 4px solid var(--run); }
@@ -33,9 +34,8 @@ blockquote { margin: 1rem 0; padding: .2rem 1rem; color: var(--muted); border-le
   h1, h2, h3 { break-after: avoid; }
   figure, pre, table { break-inside: avoid; }
   pre { overflow: visible; padding: .4rem .5rem; }
-  pre.w1 code { font-size: 8pt; }
-  pre.w2 code { font-size: 5.9pt; }
-  pre.w3 code { font-size: 5.9pt; }
+  pre.w1 { font-size: 8pt; }
+  pre.w2, pre.w3 { font-size: 5.9pt; }
   pre.w3 { white-space: pre-wrap; overflow-wrap: anywhere; }
   a { color: inherit; }
 }

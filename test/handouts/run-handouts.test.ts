@@ -1,0 +1,28 @@
+// Handouts that cannot rot: every `sh run` block of every handout, run in order against the real
+// lab (the real Docker Engine), must print what the `text output` block under it says. A
+// handout must also leave nothing behind. Runs on the host, like the end-to-end tests.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseHandout } from '../../scripts/handouts/blocks.ts';
+import { cannotCheck, resetLab, runHandout } from '../../scripts/handouts/check.ts';
+import { handoutFiles } from '../../scripts/handouts/render.ts';
+import { ROOT } from '../support/cli.ts';
+
+const files = handoutFiles(join(ROOT, 'docs/handouts')).filter((f) => parseHandout(f).steps.length > 0);
+
+describe('every handout prints what it says', () => {
+  afterAll(() => resetLab(ROOT));
+
+  it('can run here (no instructor file in the way)', () => {
+    expect(cannotCheck(ROOT)).toBeUndefined();
+  });
+
+  it.each(files.map((f) => [f.slice(f.lastIndexOf('/') + 1), f]))('%s', async (_name, file) => {
+    const handout = parseHandout(file);
+    const report = await runHandout(handout, { cwd: ROOT });
+    // The whole story on failure: which step, what differs, and what it printed.
+    if (report.failure) expect.fail(report.failure);
+    expect(report.outcomes).toHaveLength(handout.steps.length);
+    expect(report.leftovers).toEqual([]);
+  }, 1_800_000);
+});
