@@ -14,6 +14,11 @@ UP_FLAGS ?= --build                ## `make up UP_FLAGS=` starts a loaded image 
 STEP ?= 0                          ## seconds the server pauses after each field (make up STEP=1)
 TUI ?= 0                           ## 1: make gdb opens gdb's text UI
 UNSAFE ?= 0                        ## 1: make race runs without the lock
+RACE_SECONDS ?= 3                  ## how long make race's reader reads
+RING_BYTES ?= 256MiB               ## how much make ring streams
+RING_SLOT_SIZE ?= 64KiB            ## the size of each ring slot, so of each message
+CYCLES ?= 50                       ## make soak: how many make up + make down
+HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
@@ -24,7 +29,12 @@ override UP_FLAGS := $(strip $(UP_FLAGS))
 override STEP := $(strip $(STEP))
 override TUI := $(strip $(TUI))
 override UNSAFE := $(strip $(UNSAFE))
-export UNSAFE
+override RACE_SECONDS := $(strip $(RACE_SECONDS))
+override RING_BYTES := $(strip $(RING_BYTES))
+override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
+override CYCLES := $(strip $(CYCLES))
+override HANDOUTS := $(strip $(HANDOUTS))
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE
 export IPC_LAB_STEP := $(STEP)
 
 ifeq ($(OFFLINE),1)
@@ -129,8 +139,8 @@ test: node_modules ## Run every test (System V tests in a Linux container where 
 	npm test
 
 .PHONY: soak
-soak: preflight ## make up + make down CYCLES times (default 50), checking nothing is left behind
-	scripts/soak.sh $(or $(CYCLES),50)
+soak: preflight ## make up + make down CYCLES times, checking nothing is left behind
+	scripts/soak.sh $(CYCLES)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
