@@ -82,15 +82,16 @@ isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: 
 # live, and Compose 2.26 sometimes loses every line of a run that lasts under a second.) The
 # trap removes both containers however the recipe ends, Ctrl-C included.
 define run-pair
-	@trap '$(COMPOSE) --profile $(1) rm --force --stop $(2) $(3) >/dev/null 2>&1' EXIT; trap 'exit 130' INT TERM; \
-	 echo "$(COMPOSE) --profile $(1) up $(UP_FLAGS) --detach $(2) $(3)"; \
-	 $(COMPOSE) --profile $(1) up $(UP_FLAGS) --detach $(2) $(3); \
-	 code=$$(docker wait $$($(COMPOSE) --profile $(1) ps --all --quiet $(3))); \
-	 docker wait $$($(COMPOSE) --profile $(1) ps --all --quiet $(2)) >/dev/null; \
-	 for service in $(2) $(3); do \
-	   echo; echo "== what $$service printed (docker logs)"; docker logs $$($(COMPOSE) --profile $(1) ps --all --quiet $$service) 2>&1; \
+	@set -e; trap '$(COMPOSE) --profile $(1) rm --force --stop $(2) $(3) >/dev/null 2>&1 || true' EXIT; trap 'exit 130' INT TERM; \
+	 echo "$(COMPOSE) --profile $(1) up $(UP_FLAGS) --force-recreate --detach $(2) $(3)"; \
+	 $(COMPOSE) --profile $(1) up $(UP_FLAGS) --force-recreate --detach $(2) $(3); \
+	 first=$$($(COMPOSE) --profile $(1) ps --all --quiet $(2)); second=$$($(COMPOSE) --profile $(1) ps --all --quiet $(3)); \
+	 if [ -z "$$first" ] || [ -z "$$second" ]; then echo "error: compose started no $(2) or no $(3) container: see the output above" >&2; exit 1; fi; \
+	 code=$$(docker wait "$$second"); docker wait "$$first" >/dev/null; \
+	 for id in "$$first" "$$second"; do \
+	   echo; echo "== what $$(docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$$id") printed (docker logs)"; docker logs "$$id" 2>&1; \
 	 done; \
-	 if [ "$$code" != 0 ]; then echo "$(3) exited with code $$code" >&2; fi; exit $$code
+	 if [ "$${code:-1}" != 0 ]; then echo "$(3) exited with code $${code:-unknown}" >&2; fi; exit "$${code:-1}"
 endef
 
 .PHONY: race

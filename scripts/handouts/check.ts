@@ -3,12 +3,13 @@
  * root, the way a reader types it into a terminal, and compares what it prints (stdout and
  * stderr as one stream, as a terminal shows them) with the expected-output block under it.
  *
- * A handout starts from nothing and must leave nothing: the checker removes any lab containers
- * before it starts, and reports a handout whose steps leave containers or volumes behind.
+ * A handout starts from nothing and must leave nothing: the checker removes the lab before and
+ * after each handout, and reports a handout whose steps leave containers, volumes or networks.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Handout, Step } from './blocks.ts';
 import { matchOutput, type Bindings } from './expected.ts';
 
@@ -27,41 +28,83 @@ export interface CheckOptions {
   readonly onStep?: (outcome: StepOutcome) => void;
 }
 
-/** Process groups of the commands running now, so an interrupted checker can stop them. */
-const running = new Set<number>();
+/** Handout 0 writes and then deletes this file: an instructor's own copy must not be lost. */
+export const SAVE_FILE = 'ipc-lab-images.tar';
 
-const killGroup = (pid: number): void => {
+/**
+ * What a reader's fresh terminal would not have: make's own variables (a step's `make up` run
+ * from `make test` would print "make[1]: Entering directory"), and the lab's knobs a caller may
+ * have set (`make check-handouts UNSAFE=1` must not turn handout 6's locked run unsafe).
+ * OFFLINE and the IPC_LAB_*_IMAGE build settings pass: they choose where images come from.
+ */
+const NOT_FROM_THE_CALLER = ['MAKELEVEL', 'MAKEFLAGS', 'MFLAGS', 'MAKEOVERRIDES', 'MAKE_TERMOUT', 'MAKE_TERMERR',
+  'UNSAFE', 'STEP', 'IPC_LAB_STEP', 'TUI', 'RACE_SECONDS', 'RING_BYTES', 'RING_SLOT_SIZE', 'UP_FLAGS', 'BUILD_FLAGS',
+  'SAVE_FILE', 'HANDOUTS', 'CYCLES', 'COMPOSE'];
+
+export function readerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean = { ...env };
+  for (const name of NOT_FROM_THE_CALLER) delete clean[name];
+  return clean;
+}
+
+/** Process groups of the commands running now, and whether the checker was interrupted. */
+const running = new Set<number>();
+let interrupted = false;
+
+const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
   try {
-    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
+    process.kill(-pid, signal);
   } catch {
     // already gone
   }
 };
 
-/** Kills every command the checker is running (on Ctrl-C: they run in process groups of their own). */
-export function killRunning(): void {
-  for (const pid of running) killGroup(pid);
+/**
+ * Stops every running step and refuses new ones: for Ctrl-C. SIGTERM first, so a step's own
+ * cleanup (make race's trap) can run, SIGKILL for whatever is left a few seconds later.
+ */
+export function interruptChecker(): void {
+  interrupted = true;
+  for (const pid of running) signalGroup(pid, 'SIGTERM');
+  setTimeout(() => { for (const pid of running) signalGroup(pid, 'SIGKILL'); }, 5000).unref();
 }
 
-/** Runs one command through bash with stdout and stderr in one pipe; kills it at the timeout. */
-export function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): Promise<{ output: string; code: number | null; timedOut: boolean }> {
+export const wasInterrupted = (): boolean => interrupted;
+
+interface Ran { output: string; code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }
+
+/** Runs one command through bash with stdout and stderr in one pipe; stops it at the timeout. Refused once interrupted. */
+export function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  if (interrupted) return Promise.resolve({ output: '', code: null, signal: 'SIGINT', timedOut: false });
+  return spawnCommand(command, cwd, timeoutSeconds, env);
+}
+
+function spawnCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    // detached: a process group of its own, so a timeout kills the command and its children
-    const child = spawn('bash', ['-o', 'pipefail', '-c', `exec 2>&1\n${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'], detached: process.platform !== 'win32' });
+    // A process group of its own (detached), so a timeout stops the command and its children.
+    const child = spawn('bash', ['-o', 'pipefail', '-c', `exec 2>&1\n${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let output = '';
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const timer = setTimeout(() => {
+    const timers = [setTimeout(() => {
       timedOut = true;
-      if (pid !== undefined) killGroup(pid);
-    }, timeoutSeconds * 1000);
+      if (pid === undefined) return;
+      signalGroup(pid, 'SIGTERM');
+      timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), 5000));
+    }, timeoutSeconds * 1000)];
     child.once('error', reject);
-    child.once('close', (code) => {
+    child.once('exit', (code, signal) => {
       if (pid !== undefined) running.delete(pid);
-      clearTimeout(timer);
-      resolve({ output, code, timedOut });
+      for (const t of timers) clearTimeout(t);
+      // A background grandchild may hold the pipe open: take what came within a moment.
+      const done = (): void => resolve({ output, code, signal, timedOut });
+      if (child.stdout.readableEnded) done();
+      else {
+        const grace = setTimeout(() => { child.stdout.destroy(); done(); }, 2000);
+        child.stdout.once('end', () => { clearTimeout(grace); done(); });
+      }
     });
   });
 }
@@ -74,48 +117,58 @@ export function describeStep(step: Step): string {
 /** Runs the steps in order and stops at the first that fails: later steps build on it. */
 export async function checkHandout(handout: Handout, options: CheckOptions): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
+  const env = readerEnv(options.env);
   let bindings: Bindings = new Map();
   for (const step of handout.steps) {
     const started = performance.now();
-    const { output, code, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, options.env);
+    const { output, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env);
     const seconds = (performance.now() - started) / 1000;
-    let failure: string | undefined;
-    if (timedOut) failure = `it was still running after ${step.timeoutSeconds} s (timeout=) and was killed`;
-    else if (code !== step.exitCode) failure = `it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`;
-    if (step.expected) {
+    const problems: string[] = [];
+    if (interrupted) problems.push('the checker was interrupted');
+    else if (timedOut) problems.push(`it was still running after ${step.timeoutSeconds} s (timeout=) and was stopped`);
+    else if (code === null) problems.push(`it was killed by ${signal}`);
+    else if (code !== step.exitCode) problems.push(`it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`);
+    let shown = false;
+    if (step.expected && !interrupted) {
       const match = matchOutput(step.expected.text, output, bindings);
       if (match.ok) bindings = match.bindings;
-      else failure = `${failure ? `${failure}; and ` : ''}its output does not match the block at line ${step.expected.line}: ${match.reason}`;
+      else {
+        problems.push(`its output does not match the block at line ${step.expected.line}: ${match.reason}`);
+        shown = true; // the reason shows the output, the mismatching line marked
+      }
     }
-    if (failure && !step.expected) failure += `\n--- what it printed ---\n${output}`;
-    const outcome = { step, output, code, seconds, failure };
+    // A wrong exit code alone: the output says why (an error the expected block's `...` hid).
+    if (problems.length > 0 && !shown && !interrupted) problems.push(`--- what it printed ---\n${output}`);
+    const outcome = { step, output, code, seconds, failure: problems.length > 0 ? problems.join('; and ') : undefined };
     outcomes.push(outcome);
     options.onStep?.(outcome);
-    if (failure) break;
+    if (outcome.failure) break;
   }
   return outcomes;
 }
 
-/** The lab's containers and volumes, by compose's project label: what a handout must not leave. */
-export async function labLeftovers(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const project = env['IPC_LAB_PROJECT'] ?? 'ipc-lab';
-  const { output } = await runCommand(
-    `docker ps --all --format 'container {{.Names}}' --filter label=com.docker.compose.project=${project}; ` +
-    `docker volume ls --format 'volume {{.Name}}' --filter label=com.docker.compose.project=${project}`,
-    cwd, 60, env);
-  return output.split('\n').map((l) => l.trim()).filter(Boolean);
+const docker = async (args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> =>
+  (await promisify(execFile)('docker', [...args], { env, encoding: 'utf8' })).stdout;
+
+/** The lab's containers, volumes and networks, by compose's project label: what a handout must not leave. */
+export async function labLeftovers(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const label = `label=com.docker.compose.project=${env['IPC_LAB_PROJECT'] ?? 'ipc-lab'}`;
+  const lists = await Promise.all([
+    docker(['ps', '--all', '--format', 'container {{.Names}}', '--filter', label], env),
+    docker(['volume', 'ls', '--format', 'volume {{.Name}}', '--filter', label], env),
+    docker(['network', 'ls', '--format', 'network {{.Name}}', '--filter', label], env),
+  ]);
+  return lists.join('\n').split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-/** Removes everything of the lab, quietly: before a handout, and after one that failed. */
+/** Removes everything of the lab, quietly: before a handout, and after one, even after Ctrl-C. */
 export async function resetLab(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await runCommand(`docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`, cwd, 120, env);
+  await spawnCommand(`docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`, cwd, 120, readerEnv(env));
 }
-
-/** Handout 0 writes and then deletes this file: an instructor's own copy must not be lost. */
-export const SAVE_FILE = 'ipc-lab-images.tar';
 
 /** Why the handouts cannot be checked here right now, or undefined when they can. */
 export function cannotCheck(cwd: string): string | undefined {
+  if (process.platform === 'win32') return 'the handouts are typed into bash with make: check them inside WSL2';
   if (existsSync(join(cwd, SAVE_FILE))) return `${SAVE_FILE} exists, and handout 00 writes and deletes that file: move it elsewhere first`;
   return undefined;
 }
@@ -130,11 +183,17 @@ export interface HandoutReport {
 
 /** One handout from a clean lab to a clean lab: reset, every step, leftovers, reset. */
 export async function runHandout(handout: Handout, options: CheckOptions): Promise<HandoutReport> {
+  const blocked = cannotCheck(options.cwd);
+  if (blocked) throw new Error(blocked);
+  if (handout.problems.length > 0) return { outcomes: [], leftovers: [], failure: `${handout.name} is not well-formed:\n  ${handout.problems.join('\n  ')}` };
   await resetLab(options.cwd, options.env);
   try {
     const outcomes = await checkHandout(handout, options);
     const failed = outcomes.find((o) => o.failure);
-    const leftovers = failed ? [] : await labLeftovers(options.cwd, options.env);
+    const leftovers = failed ? [] : await labLeftovers(options.env).catch((error: unknown) => {
+      if (interrupted) return []; // Ctrl-C reached docker too: the reset below cleans up anyway
+      throw new Error(`could not list the lab's leftovers (is Docker running?): ${error instanceof Error ? error.message : String(error)}`);
+    });
     const failure = failed
       ? `${describeStep(failed.step)}: ${failed.failure}`
       : leftovers.length > 0 ? `${handout.name} leaves ${leftovers.join(', ')} behind: end it with make down` : undefined;

@@ -7,21 +7,25 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { LaunchOptions } from 'playwright-core';
 
-const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge'];
-const PLACES = [
+const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge', 'chrome', 'msedge'];
+
+const places = (env: NodeJS.ProcessEnv): string[] => [
   '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
   '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-  'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
+  ...[env['PROGRAMFILES'], env['PROGRAMFILES(X86)'], env['LOCALAPPDATA']].filter((d): d is string => Boolean(d)).flatMap((d) => [
+    join(d, 'Google', 'Chrome', 'Application', 'chrome.exe'),
+    join(d, 'Microsoft', 'Edge', 'Application', 'msedge.exe'),
+  ]),
 ];
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env['CHROMIUM']) return env['CHROMIUM'];
+  const suffix = process.platform === 'win32' ? '.exe' : '';
   for (const dir of (env['PATH'] ?? '').split(delimiter)) {
-    for (const name of NAMES) if (dir && existsSync(join(dir, name))) return join(dir, name);
+    for (const name of NAMES) if (dir && existsSync(join(dir, name + suffix))) return join(dir, name + suffix);
   }
-  return PLACES.find((place) => existsSync(place));
+  return places(env).find((place) => existsSync(place));
 }
 
 export function launchOptions(executablePath: string): LaunchOptions {

@@ -4,11 +4,11 @@
  *   check [NN ...]           run the handouts' commands against the lab      make check-handouts
  * `check` takes handout numbers or file names to run only some (check 01 03).
  */
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseHandout } from './blocks.ts';
-import { cannotCheck, describeStep, killRunning, resetLab, runHandout } from './check.ts';
-import { handoutFiles, renderHandouts } from './render.ts';
+import { handoutFiles, parseHandout } from './blocks.ts';
+import { cannotCheck, describeStep, interruptChecker, runHandout, wasInterrupted } from './check.ts';
+import { renderHandouts } from './render.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE = `${ROOT}docs/handouts`;
@@ -23,9 +23,11 @@ async function render(args: string[]): Promise<number> {
 }
 
 async function check(args: string[]): Promise<number> {
-  const files = handoutFiles(SOURCE).filter((f) => args.length === 0 || args.some((a) => f.includes(`/${a}`)));
+  const files = handoutFiles(SOURCE)
+    .filter((f) => args.length === 0 || args.some((a) => basename(f).startsWith(a)))
+    .filter((f) => parseHandout(f).steps.length > 0);
   if (files.length === 0) {
-    console.error(`check-handouts: no handout matches ${args.join(' ')}: give numbers such as 01 03`);
+    console.error(`check-handouts: no handout with steps matches ${args.join(' ')}: give numbers such as 01 03`);
     return 2;
   }
   const blocked = cannotCheck(ROOT);
@@ -33,23 +35,26 @@ async function check(args: string[]): Promise<number> {
     console.error(`check-handouts: ${blocked}`);
     return 2;
   }
-  // Ctrl-C: stop the step that is running and take the lab down, as each handout's end would.
-  process.once('SIGINT', () => {
-    killRunning();
+  // Ctrl-C (or the terminal closing): stop the running step; the handout's clean-up still runs.
+  const stop = (): void => {
+    if (wasInterrupted()) return;
     console.log('\ncheck-handouts: interrupted; removing the lab ...');
-    void resetLab(ROOT).finally(() => process.exit(130));
-  });
+    interruptChecker();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
   let failed = 0;
   for (const file of files) {
+    if (wasInterrupted()) break;
     const handout = parseHandout(file);
     console.log(`== ${handout.name}: ${handout.steps.length} steps`);
     const report = await runHandout(handout, {
       cwd: ROOT,
-      onStep: (o) => console.log(`${o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
+      onStep: (o) => console.log(`${wasInterrupted() ? 'stop' : o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
     });
-    if (report.leftovers.length > 0) console.log(`FAIL ${report.failure}`);
+    if (report.outcomes.length === 0 || report.leftovers.length > 0) console.log(`FAIL ${report.failure}`);
     if (report.failure) failed++;
   }
+  if (wasInterrupted()) return 130;
   console.log(failed === 0 ? `check-handouts: all ${files.length} handouts print what they say` : `check-handouts: ${failed} of ${files.length} handouts drifted`);
   return failed === 0 ? 0 : 1;
 }

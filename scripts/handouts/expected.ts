@@ -7,12 +7,12 @@
  *     value is wider or narrower);
  *   - a line holding only `...` matches any number of lines (build progress, say), and `...`
  *     inside a line matches any text;
- *   - placeholders (placeholders.ts) match the values that vary; named ones must agree;
- *     `\<key>` (a backslash before it) is the text <key> itself.
+ *   - placeholders (placeholders.ts) match the values that vary; a named one (`<shmid:s>`)
+ *     must be the same value everywhere in the handout; `\<key>` is the text <key> itself.
  * Terminal escapes (colours, compose's erase-line) are removed from the output first.
  */
 import { stripVTControlCharacters } from 'node:util';
-import { isPlaceholderKind, PLACEHOLDERS, PLACEHOLDER_SYNTAX } from './placeholders.ts';
+import { PLACEHOLDERS, scanPlaceholders, type Segment } from './placeholders.ts';
 
 export type Bindings = ReadonlyMap<string, string>;
 
@@ -20,9 +20,11 @@ export type MatchResult =
   | { readonly ok: true; readonly bindings: Bindings }
   | { readonly ok: false; readonly reason: string };
 
-type Line =
-  | { readonly kind: 'any-lines'; readonly text: string }
-  | { readonly kind: 'line'; readonly text: string; readonly regex: RegExp; readonly binds: readonly (string | undefined)[] };
+type Part = { readonly source: string } | { readonly pattern: string; readonly bind: string | undefined; readonly raw: string };
+type Line = { readonly kind: 'any-lines'; readonly text: string } | { readonly kind: 'line'; readonly text: string; readonly parts: readonly Part[] };
+
+/** Past this many steps a block is too ambiguous to check (`...` lines with nothing to anchor them). */
+const STEP_BUDGET = 500_000;
 
 /** What a terminal shows of the output: no escapes, no carriage-return redraws, no trailing spaces. */
 export function normalizeOutput(text: string): string[] {
@@ -37,57 +39,65 @@ export function normalizeOutput(text: string): string[] {
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** One line of an expected block as a regular expression, each placeholder a capture group. */
+/** Plain expected text as a pattern: `...` is any text, a run of spaces any run of spaces. */
+const literal = (text: string): string =>
+  text.split('...').map((piece) => piece.split(/( +)/).map((bit) => (bit.startsWith(' ') ? ' +' : escapeRegex(bit))).join('')).join('.*?');
+
 function compileLine(text: string): Line {
   if (text.trim() === '...') return { kind: 'any-lines', text };
-  const binds: (string | undefined)[] = [];
-  let source = '';
-  const literal = (part: string): string =>
-    part.split('...').map((piece) => piece.split(/( +)/).map((bit) => (bit.startsWith(' ') ? ' +' : escapeRegex(bit))).join('')).join('.*?');
-  let last = 0;
-  for (const m of text.matchAll(PLACEHOLDER_SYNTAX)) {
-    const kind = m[1]!;
-    if (!isPlaceholderKind(kind)) continue; // `<none>` and the like are plain text
-    if (text[m.index - 1] === '\\') { // `\<key>` is the text <key> itself
-      source += literal(text.slice(last, m.index - 1)) + literal(m[0]);
-      last = m.index + m[0].length;
-      continue;
-    }
-    source += literal(text.slice(last, m.index));
-    source += `(${PLACEHOLDERS[kind].pattern})`;
-    binds.push(m[2] === undefined ? undefined : `${kind}:${m[2]}`);
-    last = m.index + m[0].length;
-  }
-  source += literal(text.slice(last));
-  return { kind: 'line', text, regex: new RegExp(`^${source}$`), binds };
+  const parts = scanPlaceholders(text).map((segment: Segment): Part =>
+    'text' in segment
+      ? { source: literal(segment.text) }
+      : { pattern: PLACEHOLDERS[segment.kind].pattern, bind: segment.name === undefined ? undefined : `${segment.kind}:${segment.name}`, raw: segment.raw });
+  return { kind: 'line', text, parts };
 }
 
 export function compileExpected(text: string): Line[] {
   return normalizeOutput(text).map(compileLine);
 }
 
-/** The bindings after matching one line, or undefined when it does not match or disagrees. */
-function matchLine(line: Extract<Line, { kind: 'line' }>, actual: string, bindings: Bindings): Bindings | undefined {
-  const m = line.regex.exec(actual);
-  if (!m) return undefined;
-  let next: Map<string, string> | undefined;
-  for (const [i, name] of line.binds.entries()) {
-    if (name === undefined) continue;
-    const value = m[i + 1]!;
-    const bound = (next ?? bindings).get(name);
-    if (bound !== undefined && bound !== value) return undefined;
-    if (bound === undefined) (next ??= new Map(bindings)).set(name, value);
+/**
+ * The line as one regular expression under the bindings so far: a bound placeholder is its
+ * value, an unbound named one a named group (repeated in the line: a back-reference), an
+ * unnamed one a plain group. Matching against bound values directly, rather than checking a
+ * capture afterwards, lets `<shmid:s>...` with s=3 match "34".
+ */
+function lineRegex(line: Extract<Line, { kind: 'line' }>, bindings: Bindings): { regex: RegExp; groups: Map<string, string> } {
+  const groups = new Map<string, string>(); // binding name -> group name
+  let source = '';
+  for (const part of line.parts) {
+    if ('source' in part) source += part.source;
+    else if (part.bind === undefined) source += `(?:${part.pattern})`;
+    else if (bindings.has(part.bind)) source += escapeRegex(bindings.get(part.bind)!);
+    else if (groups.has(part.bind)) source += `\\k<${groups.get(part.bind)}>`;
+    else {
+      const group = `b${groups.size}`;
+      groups.set(part.bind, group);
+      source += `(?<${group}>${part.pattern})`;
+    }
   }
-  return next ?? bindings;
+  return { regex: new RegExp(`^${source}$`), groups };
 }
 
-interface Progress { expected: number; actual: number }
+function matchLine(line: Extract<Line, { kind: 'line' }>, actual: string, bindings: Bindings): Bindings | undefined {
+  const { regex, groups } = lineRegex(line, bindings);
+  const m = regex.exec(actual);
+  if (!m) return undefined;
+  if (groups.size === 0) return bindings;
+  const next = new Map(bindings);
+  for (const [name, group] of groups) next.set(name, m.groups![group]!);
+  return next;
+}
+
+interface Progress { expected: number; actual: number; bindings: Bindings; steps: number; firstReach: number[] }
 
 /** Backtracking match of expected lines against actual lines; `furthest` records how far it got. */
 function matchLines(expected: readonly Line[], actual: readonly string[], bindings: Bindings, furthest: Progress): Bindings | undefined {
   const failed = new Set<string>();
   const walk = (i: number, j: number, b: Bindings): Bindings | undefined => {
-    if (i > furthest.expected || (i === furthest.expected && j > furthest.actual)) Object.assign(furthest, { expected: i, actual: j });
+    if (++furthest.steps > STEP_BUDGET) return undefined;
+    furthest.firstReach[i] = Math.min(furthest.firstReach[i] ?? j, j);
+    if (i > furthest.expected || (i === furthest.expected && j > furthest.actual)) Object.assign(furthest, { expected: i, actual: j, bindings: b });
     if (i === expected.length) return j === actual.length ? b : undefined;
     const memo = `${i},${j},${[...b].join(';')}`;
     if (failed.has(memo)) return undefined;
@@ -106,18 +116,32 @@ function matchLines(expected: readonly Line[], actual: readonly string[], bindin
 }
 
 function explain(expected: readonly Line[], actual: readonly string[], furthest: Progress): string {
+  const afterAny = furthest.expected > 0 && expected[furthest.expected - 1]?.kind === 'any-lines';
+  const mark = afterAny ? furthest.firstReach[furthest.expected - 1] ?? furthest.actual : furthest.actual;
+  const shown = actual.map((line, k) => `${k === mark ? '>' : ' '} ${String(k + 1).padStart(3)} | ${line}`).join('\n');
+  const output = `\n--- what it printed (escapes removed) ---\n${shown || '   (nothing)'}`;
+  if (furthest.steps > STEP_BUDGET) return `the expected block is too ambiguous to check (its \`...\` lines can match in too many ways): anchor them with more lines${output}`;
   const wanted = expected[furthest.expected];
-  const shown = actual.map((line, k) => `${k === furthest.actual ? '>' : ' '} ${String(k + 1).padStart(3)} | ${line}`).join('\n');
-  const what = wanted
-    ? `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, matches no output line ${furthest.actual < actual.length ? `from line ${furthest.actual + 1} (marked >)` : 'after the last one'}`
-    : `the expected lines all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected block`;
-  return `${what}\n--- what it printed (escapes removed) ---\n${shown || '   (nothing)'}`;
+  if (!wanted) return `the expected lines all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected block${output}`;
+  const from = mark;
+  let what = afterAny && from < actual.length
+    ? `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, matches no output line from line ${from + 1} (marked >) on`
+    : `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, does not match ${from < actual.length ? `output line ${from + 1} (marked >)` : 'anything: the output ended before it'}`;
+  // Would it match but for a value bound earlier? Then say which.
+  if (wanted.kind === 'line') {
+    const candidates = actual.slice(mark);
+    const named = wanted.parts.filter((p): p is Extract<Part, { bind: string | undefined }> => 'bind' in p && p.bind !== undefined && furthest.bindings.has(p.bind));
+    if (named.length > 0 && candidates.some((text) => matchLine(wanted, text, new Map()))) {
+      what += `; it would match but for ${named.map((p) => `${p.raw}, which was ${furthest.bindings.get(p.bind!)} earlier in the handout`).join(' and ')}`;
+    }
+  }
+  return `${what}${output}`;
 }
 
 export function matchOutput(expectedText: string, actualText: string, bindings: Bindings = new Map()): MatchResult {
   const expected = compileExpected(expectedText);
   const actual = normalizeOutput(actualText);
-  const furthest = { expected: 0, actual: 0 };
+  const furthest: Progress = { expected: 0, actual: 0, bindings, steps: 0, firstReach: [] };
   const next = matchLines(expected, actual, bindings, furthest);
   return next ? { ok: true, bindings: next } : { ok: false, reason: explain(expected, actual, furthest) };
 }

@@ -34,4 +34,36 @@ export type PlaceholderKind = keyof typeof PLACEHOLDERS;
 export const isPlaceholderKind = (name: string): name is PlaceholderKind => Object.hasOwn(PLACEHOLDERS, name);
 
 /** `<kind>` or `<kind:name>`; anything else in angle brackets (`<none>`) is plain text. */
-export const PLACEHOLDER_SYNTAX = /<([a-z]+)(?::([A-Za-z0-9_-]+))?>/g;
+const SYNTAX = /(\\?)<([a-z]+)(?::([A-Za-z0-9_-]+))?>/g;
+
+export type Segment =
+  | { readonly text: string }
+  | { readonly kind: PlaceholderKind; readonly name: string | undefined; readonly raw: string };
+
+/**
+ * Splits a line of expected output into plain text and placeholders: the one reading of the
+ * syntax, for the matcher, the renderer and the tests. `\<key>` is the text <key>; an unknown
+ * name in angle brackets is text; `unknown` collects those, for the typo check.
+ */
+export function scanPlaceholders(line: string, unknown?: string[]): Segment[] {
+  const segments: Segment[] = [];
+  let text = '';
+  let last = 0;
+  for (const m of line.matchAll(SYNTAX)) {
+    const [all, escape, kind, name] = m as unknown as [string, string, string, string | undefined];
+    text += line.slice(last, m.index);
+    last = m.index + all.length;
+    if (escape) text += all.slice(1);
+    else if (!isPlaceholderKind(kind)) {
+      unknown?.push(all);
+      text += all;
+    } else {
+      if (text) segments.push({ text });
+      text = '';
+      segments.push({ kind, name, raw: all });
+    }
+  }
+  text += line.slice(last);
+  if (text) segments.push({ text });
+  return segments;
+}

@@ -6,14 +6,14 @@
  * Code blocks keep their exact columns: memory maps and tables are preformatted text, sized
  * by their widest line so a map still fits an A4 page when printed.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Marked, type Tokens } from 'marked';
 import { chromium } from 'playwright-core';
-import { parseHandout, parseInfo, type Handout } from './blocks.ts';
+import { handoutFiles, parseHandout, parseInfo, type Handout } from './blocks.ts';
 import { findChromium, launchOptions } from './chromium.ts';
-import { isPlaceholderKind, PLACEHOLDER_SYNTAX } from './placeholders.ts';
+import { scanPlaceholders } from './placeholders.ts';
 import { HANDOUT_CSS } from './style.ts';
 
 export interface Rendered {
@@ -32,6 +32,11 @@ function widthClass(text: string): string {
   return widest <= 90 ? 'w1' : widest <= 130 ? 'w2' : 'w3';
 }
 
+/** An expected-output block, its placeholders set apart (a backslash-escaped one is plain text). */
+const outputHtml = (text: string): string =>
+  text.split('\n').map((line) => scanPlaceholders(line).map((segment) =>
+    'text' in segment ? escapeHtml(segment.text) : `<span class="ph">${escapeHtml(segment.raw)}</span>`).join('')).join('\n');
+
 function codeBlock({ text, lang }: Tokens.Code): string {
   const info = parseInfo(lang ?? '');
   let body = escapeHtml(text);
@@ -44,8 +49,7 @@ function codeBlock({ text, lang }: Tokens.Code): string {
   } else if (info.words.has('output')) {
     kind = 'output';
     caption = 'You should see';
-    body = body.replace(new RegExp(`(\\\\?)${PLACEHOLDER_SYNTAX.source.replace('<', '&lt;').replace(/>$/, '&gt;')}`, 'g'), (all, escaped: string, kindName: string) =>
-      !isPlaceholderKind(kindName) ? all : escaped ? all.slice(1) : `<span class="ph">${all}</span>`);
+    body = outputHtml(text);
   }
   const pre = `<pre class="${kind} ${widthClass(text)}"><code>${body}</code></pre>`;
   return caption ? `<figure class="${kind}"><figcaption>${caption}</figcaption>${pre}</figure>\n` : `${pre}\n`;
@@ -76,18 +80,15 @@ ${body}
 </html>
 `;
 
-export function handoutFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.md$/.test(f) && f !== 'README.md').sort().map((f) => join(dir, f));
-}
-
 export async function renderHandouts(sourceDir: string, outDir: string, options: { pdf?: boolean } = {}): Promise<Rendered> {
+  rmSync(outDir, { recursive: true, force: true }); // no stale page or PDF from an earlier run
   mkdirSync(outDir, { recursive: true });
   const md = markdown();
   const files = handoutFiles(sourceDir);
   const handouts: { handout: Handout; html: string; out: string }[] = [];
   for (const file of files) {
     const handout = parseHandout(file);
-    const html = await md.parse(readFileSync(file, 'utf8'));
+    const html = await md.parse(readFileSync(file, 'utf8').replace(/\r\n/g, '\n'));
     handouts.push({ handout, html, out: join(outDir, basename(file).replace(/\.md$/, '.html')) });
   }
   const nav = (current?: string): string =>

@@ -34,7 +34,7 @@ const hasMake = spawnSync('make', ['--version']).status === 0;
 
 /** make race and make ring: both sides detached, wait for the second, each side's output in turn. */
 const pair = (profile: string, first: string, second: string): string[][] => [
-  ['compose', '--profile', profile, 'up', '--build', '--detach', first, second],
+  ['compose', '--profile', profile, 'up', '--build', '--force-recreate', '--detach', first, second],
   ['wait', `ipc-lab-${second}-1`],
   ['wait', `ipc-lab-${first}-1`],
   ['logs', `ipc-lab-${first}-1`],

@@ -18,6 +18,12 @@ describe('expected output', () => {
     expect(ok('a\n\nb', 'a\nb')).toBe(false);
   });
 
+  it('takes the expected text literally, regular-expression characters included', () => {
+    expect(ok('a.b', 'axb')).toBe(false);
+    expect(ok('(ready) [1] *x+? $5 ^', '(ready) [1] *x+? $5 ^')).toBe(true);
+    expect(ok('a|b', 'a')).toBe(false);
+  });
+
   it('lets a run of spaces match a run of any length, but not none', () => {
     expect(ok('key        shmid', 'key   shmid')).toBe(true);
     expect(ok('key shmid', 'keyshmid')).toBe(false);
@@ -68,6 +74,30 @@ describe('expected output', () => {
     expect(ok('<shmid> <shmid>', '1 2')).toBe(true);
   });
 
+  it('compares a bound placeholder as its value, not by its first capture', () => {
+    const first = matchOutput('= <shmid:s>', '= 3');
+    const bindings = first.ok ? first.bindings : new Map<string, string>();
+    expect(matchOutput('segment <shmid:s>...', 'segment 34', bindings).ok).toBe(true);
+    expect(ok('<shmid:x> and <shmid:x>', '12 and 12')).toBe(true);
+    expect(ok('<shmid:x> and <shmid:x>', '12 and 1')).toBe(false);
+  });
+
+  it('names the earlier value when only a binding stands in the way', () => {
+    const first = matchOutput('ftok = <key:k>', 'ftok = 0x4c00096e');
+    const bindings = first.ok ? first.bindings : new Map<string, string>();
+    const result = matchOutput('found <key:k>', 'found 0x4c000971', bindings);
+    expect(!result.ok && result.reason).toContain('it would match but for <key:k>, which was 0x4c00096e earlier in the handout');
+  });
+
+  it('gives up on a hopelessly ambiguous block with a message instead of hanging', () => {
+    const expected = ['...', '<n:a>', '...', '<n:b>', '...', '<n:c>', '...', 'never'].join('\n');
+    const actual = Array.from({ length: 400 }, (_, i) => String(i)).join('\n');
+    const started = performance.now();
+    const result = matchOutput(expected, actual);
+    expect(result.ok).toBe(false);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  });
+
   it('backtracks through `...` to find the binding that fits', () => {
     expect(ok('...\nid <shmid:s>\n...\nagain <shmid:s>', 'id 1\nid 2\nagain 2')).toBe(true);
   });
@@ -82,8 +112,12 @@ describe('expected output', () => {
     const result = matchOutput('a\nb\nc', 'a\nb\nX');
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.reason).toContain('expected line 3, "c", matches no output line from line 3 (marked >)');
+    expect(result.reason).toContain('expected line 3, "c", does not match output line 3 (marked >)');
     expect(result.reason).toMatch(/> +3 \| X/);
+    const after = matchOutput('a\n...\nz', 'a\nb\nc');
+    expect(!after.ok && after.reason).toContain('expected line 3, "z", matches no output line from line 2 (marked >) on');
+    const short = matchOutput('a\nb', 'a');
+    expect(!short.ok && short.reason).toContain('does not match anything: the output ended before it');
     const extra = matchOutput('a', 'a\nmore');
     expect(!extra.ok && extra.reason).toContain('output line 2 (marked >) and those after it are not in the expected block');
   });

@@ -60,11 +60,18 @@ describe('make handouts', () => {
       expect(await message.count()).toBeGreaterThan(0);
       expect(await message.first().isVisible()).toBe(true);
       expect(await page.locator('figure.run figcaption').first().innerText()).toMatch(/run/i);
+      // Placeholders stand out, and a backslash-escaped one (handout 4) is shown as plain text.
+      expect(await page.locator('figure.output .ph', { hasText: '<shmid:s>' }).count()).toBeGreaterThan(0);
+      await page.goto(pathToFileURL(join(OUT, '04-lifecycle-and-cleanup.html')).href);
+      const hint = page.locator('figure.output pre', { hasText: 'ipcrm -M <key>' });
+      expect(await hint.count()).toBe(1);
+      expect(await hint.innerText()).not.toContain('\\<key>');
       await page.close();
     });
 
     it('prints the memory map on A4 without cutting a line', async () => {
-      const page = await browser.newPage({ viewport: { width: 794, height: 1123 } }); // A4 at 96 dpi
+      // A4's 210 mm less the PDF's 2 x 14 mm margins: 182 mm, 688 px at 96 dpi.
+      const page = await browser.newPage({ viewport: { width: 688, height: 1000 } });
       await page.goto(pathToFileURL(join(OUT, 'ipc-lab-handouts.html')).href);
       await page.emulateMedia({ media: 'print' });
       const overflow = await page.locator('pre').evaluateAll((pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.textContent?.slice(0, 60)));

@@ -4,9 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseHandout } from '../../scripts/handouts/blocks.ts';
+import { handoutFiles, parseHandout } from '../../scripts/handouts/blocks.ts';
 import { cannotCheck, resetLab, runHandout } from '../../scripts/handouts/check.ts';
-import { handoutFiles } from '../../scripts/handouts/render.ts';
 import { ROOT } from '../support/cli.ts';
 
 const files = handoutFiles(join(ROOT, 'docs/handouts')).filter((f) => parseHandout(f).steps.length > 0);
