@@ -47,6 +47,7 @@ function codeBlock({ text, lang }: Tokens.Code): string {
     const exit = info.attrs.get('exit');
     caption = exit && exit !== '0' ? `Run (it fails on purpose, exit code ${escapeHtml(exit)})` : 'Run';
   } else if (info.words.has('output')) {
+    if (text.trim() === '') return '<figure class="output"><figcaption>You should see nothing: it prints nothing</figcaption></figure>\n';
     kind = 'output';
     caption = 'You should see';
     body = outputHtml(text);
