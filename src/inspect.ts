@@ -3,8 +3,8 @@
  *
  * Shows the segment's `ipcs -m` row, its IPC_STAT fields explained (the key taken apart into
  * ftok's three parts, owners, mode as rwx, pids with process names, times), and an annotated
- * memory map: every byte coloured (or marked) by the field it belongs to, the compiler's
- * padding apart, the zero tail folded, with a legend of decoded values.
+ * memory map: every byte marked (and on a terminal coloured) by the field it belongs to, the
+ * compiler's padding apart, the zero tail folded, with a legend of decoded values.
  *
  *   $ ipc-lab inspect            # once
  *   $ ipc-lab inspect --watch    # redraw as bytes change (try the server with --step 1)
@@ -40,7 +40,8 @@ Options:
   --timeout SECONDS   wait this long for the segment to appear (default 0; 30 with --watch)
   -h, --help          this text
 
-Without a terminal, or with NO_COLOR set, fields are marked with letters instead of colours.
+Each byte of the map is marked with its field's letter (the legend says which); on a terminal
+the bytes and letters are also coloured by field (NO_COLOR=1 turns colour off).
 `;
 
 function ipcsRow(shmid: number): { header: string; row: string } | undefined {
@@ -167,7 +168,7 @@ export async function runInspect(args: readonly string[], say: Narrator = narrat
     say.step(`IPC_STAT: shmctl(${attachment.shmid}, IPC_STAT, &ds)`);
     say.block(renderTable(['field', 'value', 'meaning'], explainStat(attachment.shmid, before.st, { keyFile: choice.key === undefined ? choice.keyFile : undefined })));
     say.note('(read before this inspector attached: its own shmat would change nattch, lpid and atime)');
-    say.step(`memory map: ${bytes.length} bytes, 16 a row${color ? '' : '; the line under each row marks its bytes (legend below)'}`);
+    say.step(`memory map: ${bytes.length} bytes, 16 a row; the line under each row marks its bytes (legend below)`);
     say.block(frame(bytes, color));
     if (bytes.length < MIN_SEGMENT_SIZE) say.warn(`only ${bytes.length} bytes: too small for the lab's header and message`);
     return 0;

@@ -1,7 +1,10 @@
 /**
  * An annotated memory map of a segment: 16 bytes a row, every byte marked with the field it
- * belongs to, the compiler's alignment padding shown apart, the long zero tail folded. With
- * colour each field has its own colour; without, a marker line under each row says the same.
+ * belongs to, the compiler's alignment padding shown apart, the long zero tail folded. A marker
+ * line under each row names each byte's field by a letter (the legend says which), and on a
+ * terminal the bytes and letters also take their field's colour. The letters stay with colour:
+ * the text is the same on a terminal, in a pipe and in the printed handouts, and a reader who
+ * cannot tell the colours apart loses nothing.
  */
 import { HEADER, PI_MESSAGE } from './contract.ts';
 import type { Field } from './c-layout.ts';
@@ -117,11 +120,12 @@ export function renderMap(bytes: Uint8Array, options: MapOptions): string {
       const r = regionAt[i];
       const cell = bytes[i]!.toString(16).padStart(2, '0');
       hexCells.push(r && options.color ? paint(r.kind === 'field' ? r.color : ['gray', 'dim'], cell, true) : cell);
-      marks.push(`${r?.mark ?? ' '} `);
+      const mark = r?.mark ?? ' ';
+      marks.push(`${r && options.color ? paint(r.kind === 'field' ? r.color : ['gray', 'dim'], mark, true) : mark} `);
     }
     const text = [...slice].map(printable).join('');
     lines.push(`${hex4(row)}  ${hexCells.slice(0, 8).join(' ')}  ${hexCells.slice(8).join(' ')}  |${text}|`);
-    if (!options.color) lines.push(`      ${marks.slice(0, 8).join('')} ${marks.slice(8).join('')}`.trimEnd());
+    lines.push(`      ${marks.slice(0, 8).join('')} ${marks.slice(8).join('')}`.trimEnd());
   }
   flushFold();
   return lines.join('\n');
@@ -132,7 +136,7 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 /** One row per field and padding run: offset, size, C type, padding before, decoded value. */
 export function renderLegend(bytes: Uint8Array, options: MapOptions): string {
   const rows: Cell[][] = segmentRegions(bytes.length).map((r) => {
-    const mark = options.color ? paint(r.kind === 'field' ? r.color : 'gray', '██', true) : r.mark;
+    const mark = options.color ? paint(r.kind === 'field' ? r.color : 'gray', r.mark, true) : r.mark;
     if (r.kind === 'field' && r.field) {
       return [mark, `${r.struct}.${r.field.name}`, r.start, r.size, r.field.declaration, r.field.paddingBefore, showValue(fieldValue(bytes, r.field), r.field)];
     }
