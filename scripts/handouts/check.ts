@@ -6,8 +6,9 @@
  * A handout starts from nothing and must leave nothing: the checker removes the lab before and
  * after each handout, and reports a handout whose steps leave containers, volumes or networks.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Handout, Step } from './blocks.ts';
@@ -25,7 +26,20 @@ export interface StepOutcome {
 export interface CheckOptions {
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Run each step on a pseudo-terminal, as a reader types it: programs see a terminal, so
+   * Compose draws its progress, the lab colours its output, `docker compose exec` allocates a
+   * TTY. (Without it, a pipe: what CI logs and scripts see.) Needs util-linux's `script`.
+   */
+  readonly terminal?: boolean;
   readonly onStep?: (outcome: StepOutcome) => void;
+}
+
+/** Why steps cannot run on a pseudo-terminal here, or undefined when they can. */
+export function cannotUseTerminal(): string | undefined {
+  if (process.platform !== 'linux') return 'running steps on a terminal needs Linux (util-linux script)';
+  if (spawnSync('script', ['-qefc', 'true', '/dev/null'], { stdio: 'ignore' }).status !== 0) return 'util-linux script is missing (apt install bsdutils)';
+  return undefined;
 }
 
 /** Handout 0 writes and then deletes this file: an instructor's own copy must not be lost. */
@@ -73,21 +87,36 @@ export const wasInterrupted = (): boolean => interrupted;
 
 interface Ran { output: string; code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }
 
-/** Runs one command through bash with stdout and stderr in one pipe; stops it at the timeout. Refused once interrupted. */
-export function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  if (interrupted) return Promise.resolve({ output: '', code: null, signal: 'SIGINT', timedOut: false });
-  return spawnCommand(command, cwd, timeoutSeconds, env);
+/**
+ * Runs one command through bash with stdout and stderr in one stream (a pipe, or a terminal);
+ * stops it at the timeout. Refused once interrupted.
+ */
+export async function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env, terminal = false): Promise<Ran> {
+  if (interrupted) return { output: '', code: null, signal: 'SIGINT', timedOut: false };
+  if (!terminal) return spawnCommand(['bash', '-o', 'pipefail', '-c', `exec 2>&1\n${command}`], cwd, timeoutSeconds, env);
+  // script(1) gives the command a pseudo-terminal and copies what it shows to our pipe.
+  const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-step-'));
+  try {
+    writeFileSync(join(dir, 'step.sh'), `exec 2>&1\n${command}\n`);
+    // Its stdin stays open and silent, like a reader's keyboard: at end-of-file script would
+    // type ^D into the terminal, and programs reading it (docker compose exec) would echo it.
+    return await spawnCommand(['script', '-qefc', `bash -o pipefail ${join(dir, 'step.sh')}`, '/dev/null'], cwd, timeoutSeconds, { TERM: 'xterm-256color', ...env }, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-function spawnCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv): Promise<Ran> {
+function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv, openStdin = false): Promise<Ran> {
   return new Promise((resolve, reject) => {
     // A process group of its own (detached), so a timeout stops the command and its children.
-    const child = spawn('bash', ['-o', 'pipefail', '-c', `exec 2>&1\n${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', 'ignore'], detached: true });
+    child.stdin?.on('error', () => {}); // the command may exit without reading it
+    const stdout = child.stdout!;
     let output = '';
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const timers = [setTimeout(() => {
       timedOut = true;
       if (pid === undefined) return;
@@ -96,14 +125,15 @@ function spawnCommand(command: string, cwd: string, timeoutSeconds: number, env:
     }, timeoutSeconds * 1000)];
     child.once('error', reject);
     child.once('exit', (code, signal) => {
+      child.stdin?.destroy();
       if (pid !== undefined) running.delete(pid);
       for (const t of timers) clearTimeout(t);
       // A background grandchild may hold the pipe open: take what came within a moment.
       const done = (): void => resolve({ output, code, signal, timedOut });
-      if (child.stdout.readableEnded) done();
+      if (stdout.readableEnded) done();
       else {
-        const grace = setTimeout(() => { child.stdout.destroy(); done(); }, 2000);
-        child.stdout.once('end', () => { clearTimeout(grace); done(); });
+        const grace = setTimeout(() => { stdout.destroy(); done(); }, 2000);
+        stdout.once('end', () => { clearTimeout(grace); done(); });
       }
     });
   });
@@ -121,7 +151,7 @@ export async function checkHandout(handout: Handout, options: CheckOptions): Pro
   let bindings: Bindings = new Map();
   for (const step of handout.steps) {
     const started = performance.now();
-    const { output, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env);
+    const { output, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env, options.terminal);
     const seconds = (performance.now() - started) / 1000;
     const problems: string[] = [];
     if (interrupted) problems.push('the checker was interrupted');
@@ -163,7 +193,7 @@ export async function labLeftovers(env: NodeJS.ProcessEnv = process.env): Promis
 
 /** Removes everything of the lab, quietly: before a handout, and after one, even after Ctrl-C. */
 export async function resetLab(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await spawnCommand(`docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`, cwd, 120, readerEnv(env));
+  await spawnCommand(['bash', '-c', `docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`], cwd, 120, readerEnv(env));
 }
 
 /** Why the handouts cannot be checked here right now, or undefined when they can. */
@@ -183,7 +213,7 @@ export interface HandoutReport {
 
 /** One handout from a clean lab to a clean lab: reset, every step, leftovers, reset. */
 export async function runHandout(handout: Handout, options: CheckOptions): Promise<HandoutReport> {
-  const blocked = cannotCheck(options.cwd);
+  const blocked = cannotCheck(options.cwd) ?? (options.terminal ? cannotUseTerminal() : undefined);
   if (blocked) throw new Error(blocked);
   if (handout.problems.length > 0) return { outcomes: [], leftovers: [], failure: `${handout.name} is not well-formed:\n  ${handout.problems.join('\n  ')}` };
   await resetLab(options.cwd, options.env);

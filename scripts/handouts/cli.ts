@@ -1,13 +1,14 @@
 /**
  * The handouts from the command line:
  *   render [--no-pdf]        out/handouts/*.html (and *.pdf with Chromium)   make handouts
- *   check [NN ...]           run the handouts' commands against the lab      make check-handouts
+ *   check [--terminal] [NN ...]  run the handouts' commands against the lab  make check-handouts
+ *                            (--terminal: on a pseudo-terminal, as a reader types them)
  * `check` takes handout numbers or file names to run only some (check 01 03).
  */
 import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { handoutFiles, parseHandout } from './blocks.ts';
-import { cannotCheck, describeStep, interruptChecker, runHandout, wasInterrupted } from './check.ts';
+import { cannotCheck, cannotUseTerminal, describeStep, interruptChecker, runHandout, wasInterrupted } from './check.ts';
 import { renderHandouts } from './render.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +23,9 @@ async function render(args: string[]): Promise<number> {
   return 0;
 }
 
-async function check(args: string[]): Promise<number> {
+async function check(argv: string[]): Promise<number> {
+  const terminal = argv.includes('--terminal');
+  const args = argv.filter((a) => a !== '--terminal');
   const files = handoutFiles(SOURCE)
     .filter((f) => args.length === 0 || args.some((a) => basename(f).startsWith(a)))
     .filter((f) => parseHandout(f).steps.length > 0);
@@ -30,7 +33,7 @@ async function check(args: string[]): Promise<number> {
     console.error(`check-handouts: no handout with steps matches ${args.join(' ')}: give numbers such as 01 03`);
     return 2;
   }
-  const blocked = cannotCheck(ROOT);
+  const blocked = cannotCheck(ROOT) ?? (terminal ? cannotUseTerminal() : undefined);
   if (blocked) {
     console.error(`check-handouts: ${blocked}`);
     return 2;
@@ -49,6 +52,7 @@ async function check(args: string[]): Promise<number> {
     console.log(`== ${handout.name}: ${handout.steps.length} steps`);
     const report = await runHandout(handout, {
       cwd: ROOT,
+      terminal,
       onStep: (o) => console.log(`${wasInterrupted() ? 'stop' : o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
     });
     if (report.outcomes.length === 0 || report.leftovers.length > 0) console.log(`FAIL ${report.failure}`);
@@ -63,7 +67,7 @@ const [command, ...rest] = process.argv.slice(2);
 const programs: Record<string, (args: string[]) => Promise<number>> = { render, check };
 const program = command ? programs[command] : undefined;
 if (!program) {
-  console.error('usage: node --import tsx scripts/handouts/cli.ts render [--no-pdf] | check [NN ...]');
+  console.error('usage: node --import tsx scripts/handouts/cli.ts render [--no-pdf] | check [--terminal] [NN ...]');
   process.exitCode = 2;
 } else {
   process.exitCode = await program(rest);

@@ -26,12 +26,45 @@ type Line = { readonly kind: 'any-lines'; readonly text: string } | { readonly k
 /** Past this many steps a block is too ambiguous to check (`...` lines with nothing to anchor them). */
 const STEP_BUDGET = 500_000;
 
-/** What a terminal shows of the output: no escapes, no carriage-return redraws, no trailing spaces. */
+/**
+ * One line as a terminal leaves it: carriage returns and "cursor to column n" move the cursor,
+ * "erase line" sequences erase, other characters overwrite; colours and other escapes show
+ * nothing. (npm's spinner and compose's erase-line redraw this way. Cursor-up redraws of
+ * several lines are not replayed: they only happen in build and progress output, which
+ * handouts leave to `...`.)
+ */
+function terminalLine(raw: string): string {
+  const cells: string[] = [];
+  let cursor = 0;
+  const escape = /\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/y;
+  for (let i = 0; i < raw.length; ) {
+    const ch = raw[i]!;
+    if (ch === '\x1b') {
+      escape.lastIndex = i;
+      const m = escape.exec(raw);
+      if (!m) { i++; continue; }
+      i = escape.lastIndex;
+      const n = m[1] === undefined || m[1] === '' ? undefined : Number(m[1]);
+      if (m[2] === 'G') cursor = Math.max(0, (n ?? 1) - 1);
+      else if (m[2] === 'K' && (n ?? 0) === 0) cells.length = Math.min(cells.length, cursor);
+      else if (m[2] === 'K' && n === 1) for (let k = 0; k < Math.min(cursor + 1, cells.length); k++) cells[k] = ' ';
+      else if (m[2] === 'K' && n === 2) cells.length = 0;
+      continue;
+    }
+    i++;
+    if (ch === '\r') cursor = 0;
+    else if (ch === '\0' || ch === '\x07') continue; // NUL and BEL show nothing
+    else {
+      while (cells.length < cursor) cells.push(' ');
+      cells[cursor++] = ch;
+    }
+  }
+  return cells.join('');
+}
+
+/** What a terminal shows of the output, line by line, without trailing spaces or blank ends. */
 export function normalizeOutput(text: string): string[] {
-  const lines = stripVTControlCharacters(text)
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .map((line) => (line.includes('\r') ? line.slice(line.lastIndexOf('\r') + 1) : line).trimEnd());
+  const lines = text.replace(/\r+\n/g, '\n').split('\n').map((line) => stripVTControlCharacters(terminalLine(line)).trimEnd());
   while (lines.length > 0 && lines[0] === '') lines.shift();
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   return lines;

@@ -31,7 +31,10 @@ describe('expected output', () => {
 
   it('removes terminal escapes and carriage-return redraws from the output', () => {
     expect(ok('server-1  | ready', '\x1b[2Kserver-1  | \x1b[1;32mready\x1b[0m')).toBe(true);
-    expect(ok('done', 'working 10%\rworking 90%\rdone')).toBe(true);
+    expect(ok('step 3/3', 'step 1/3\rstep 2/3\rstep 3/3')).toBe(true);
+    expect(normalizeOutput('abcdef\rXY')).toEqual(['XYcdef']); // a carriage return overwrites, as on a terminal
+    expect(normalizeOutput('wrote out/bench.json\r\n\x1b[1G\x1b[0K\\\x1b[1G\x1b[0K')).toEqual(['wrote out/bench.json']); // npm's spinner, erased
+    expect(normalizeOutput('\x00inode 5')).toEqual(['inode 5']);
     expect(normalizeOutput('a\r\nb\r\n')).toEqual(['a', 'b']);
   });
 
