@@ -66,12 +66,13 @@ inspect: preflight node_modules ## The lab's containers and namespaces, then the
 	npm run --silent lab -- lab status
 
 .PHONY: watch
-watch: preflight ## Redraw the segment's memory map as bytes change (run `make up STEP=1` in another terminal)
+watch: preflight server-running ## Redraw the segment's memory map as bytes change (run `make up STEP=1` in another terminal)
 	$(COMPOSE) exec server ipc-lab inspect --watch
 
 .PHONY: gdb
-gdb: preflight ## gdb attached to the server, printing the segment at its address (TUI=1: gdb's text UI)
-	$(COMPOSE) --profile debug run --rm debug gdb $(if $(filter 1,$(TUI)),--tui)
+gdb: preflight server-running ## gdb attached to the server, printing the segment at its address (TUI=1: gdb's text UI)
+	@# --no-deps: attach to the server that is running (compose 2.26's `run` would recreate it)
+	$(COMPOSE) --profile debug run --rm --no-deps debug gdb $(if $(filter 1,$(TUI)),--tui)
 
 .PHONY: isolated
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
@@ -109,7 +110,7 @@ bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (ru
 	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status
 
 .PHONY: clean-ipc
-clean-ipc: preflight ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
+clean-ipc: preflight server-running ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
 	$(COMPOSE) exec server ipc-lab clean
 
 .PHONY: down
@@ -174,6 +175,10 @@ load: ## Load the lab image from $(SAVE_FILE); then `make up UP_FLAGS=` runs it 
 	docker image load --input $(SAVE_FILE)
 
 ##@ Help
+
+.PHONY: server-running
+server-running:
+	@[ -n "$$($(COMPOSE) ps --status running --quiet server 2>/dev/null)" ] || { echo "error: the lab's server is not running: start it with 'make up', then run this again." >&2; exit 1; }
 
 .PHONY: preflight
 preflight:

@@ -3,8 +3,8 @@
  *
  * The rules, which the handouts' README gives readers too:
  *   - every line must match, in order, apart from trailing spaces and blank lines at either end;
- *   - a run of spaces matches a run of spaces of any length (table columns move when a varying
- *     value is wider or narrower);
+ *   - a run of spaces matches a run of spaces (or tabs) of any length (table columns move when
+ *     a varying value is wider or narrower; gdb separates its columns with tabs);
  *   - a line holding only `...` matches any number of lines (build progress, say), and `...`
  *     inside a line matches any text;
  *   - placeholders (placeholders.ts) match the values that vary; a named one (`<shmid:s>`)
@@ -72,9 +72,9 @@ export function normalizeOutput(text: string): string[] {
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Plain expected text as a pattern: `...` is any text, a run of spaces any run of spaces. */
+/** Plain expected text as a pattern: `...` is any text, a run of spaces or tabs any such run. */
 const literal = (text: string): string =>
-  text.split('...').map((piece) => piece.split(/( +)/).map((bit) => (bit.startsWith(' ') ? ' +' : escapeRegex(bit))).join('')).join('.*?');
+  text.split('...').map((piece) => piece.split(/([ \t]+)/).map((bit) => (/^[ \t]/.test(bit) ? '[ \\t]+' : escapeRegex(bit))).join('')).join('.*?');
 
 function compileLine(text: string): Line {
   if (text.trim() === '...') return { kind: 'any-lines', text };

@@ -56,7 +56,7 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
     case 'build': return [['compose', 'build', 'server']];
     case 'race': return pair('race', 'race-writer', 'race-reader');
     case 'ring': return pair('ring', 'ring-producer', 'ring-consumer');
-    case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', 'debug', 'gdb']];
+    case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', '--no-deps', 'debug', 'gdb']];
     case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
     case 'load': return [['image', 'load', '--input', saveFile]];
     default: throw new Error(`no docker equivalent for make ${target}`);

@@ -27,6 +27,7 @@ describe('expected output', () => {
   it('lets a run of spaces match a run of any length, but not none', () => {
     expect(ok('key        shmid', 'key   shmid')).toBe(true);
     expect(ok('key shmid', 'keyshmid')).toBe(false);
+    expect(ok('0x7f00:  0x49 0x50', '0x7f00:\t0x49\t0x50')).toBe(true); // gdb's tabs
   });
 
   it('removes terminal escapes and carriage-return redraws from the output', () => {
