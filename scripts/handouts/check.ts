@@ -43,7 +43,7 @@ export function cannotUseTerminal(): string | undefined {
 }
 
 /** Handout 0 writes and then deletes this file: an instructor's own copy must not be lost. */
-export const SAVE_FILE = 'ipc-lab-images.tar';
+const SAVE_FILE = 'ipc-lab-images.tar';
 
 /**
  * What a reader's fresh terminal would not have: make's own variables (a step's `make up` run
@@ -126,8 +126,11 @@ function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: numb
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       child.stdin?.destroy();
-      if (pid !== undefined) running.delete(pid);
       for (const t of timers) clearTimeout(t);
+      if (pid !== undefined) {
+        running.delete(pid);
+        if (timedOut) signalGroup(pid, 'SIGKILL'); // children that outlived bash's SIGTERM
+      }
       // A background grandchild may hold the pipe open: take what came within a moment.
       const done = (): void => resolve({ output, code, signal, timedOut });
       if (stdout.readableEnded) done();
@@ -145,7 +148,7 @@ export function describeStep(step: Step): string {
 }
 
 /** Runs the steps in order and stops at the first that fails: later steps build on it. */
-export async function checkHandout(handout: Handout, options: CheckOptions): Promise<StepOutcome[]> {
+async function checkHandout(handout: Handout, options: CheckOptions): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   const env = readerEnv(options.env);
   let bindings: Bindings = new Map();
@@ -181,7 +184,7 @@ const docker = async (args: readonly string[], env: NodeJS.ProcessEnv): Promise<
   (await promisify(execFile)('docker', [...args], { env, encoding: 'utf8' })).stdout;
 
 /** The lab's containers, volumes and networks, by compose's project label: what a handout must not leave. */
-export async function labLeftovers(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+async function labLeftovers(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const label = `label=com.docker.compose.project=${env['IPC_LAB_PROJECT'] ?? 'ipc-lab'}`;
   const lists = await Promise.all([
     docker(['ps', '--all', '--format', 'container {{.Names}}', '--filter', label], env),

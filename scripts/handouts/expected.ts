@@ -85,7 +85,7 @@ function compileLine(text: string): Line {
   return { kind: 'line', text, parts };
 }
 
-export function compileExpected(text: string): Line[] {
+function compileExpected(text: string): Line[] {
   return normalizeOutput(text).map(compileLine);
 }
 

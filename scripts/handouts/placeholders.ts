@@ -31,7 +31,7 @@ export const PLACEHOLDERS = {
 
 export type PlaceholderKind = keyof typeof PLACEHOLDERS;
 
-export const isPlaceholderKind = (name: string): name is PlaceholderKind => Object.hasOwn(PLACEHOLDERS, name);
+const isPlaceholderKind = (name: string): name is PlaceholderKind => Object.hasOwn(PLACEHOLDERS, name);
 
 /** `<kind>` or `<kind:name>`; anything else in angle brackets (`<none>`) is plain text. */
 const SYNTAX = /(\\?)<([a-z]+)(?::([A-Za-z0-9_-]+))?>/g;

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { Marked, type Tokens } from 'marked';
 import { chromium } from 'playwright-core';
 import { handoutFiles, parseHandout, parseInfo, type Handout } from './blocks.ts';
-import { findChromium, launchOptions } from './chromium.ts';
+import { findChromium, launchOptions, NO_CHROMIUM } from './chromium.ts';
 import { scanPlaceholders } from './placeholders.ts';
 import { HANDOUT_CSS } from './style.ts';
 
@@ -109,7 +109,7 @@ export async function renderHandouts(sourceDir: string, outDir: string, options:
 
   if (options.pdf === false) return { html: written, pdf: [], pdfSkipped: 'not asked for' };
   const executable = findChromium();
-  if (!executable) return { html: written, pdf: [], pdfSkipped: 'no Chromium, Chrome or Edge found (set CHROMIUM=/path/to/it)' };
+  if (!executable) return { html: written, pdf: [], pdfSkipped: NO_CHROMIUM };
   const pdfs: string[] = [];
   const browser = await chromium.launch(launchOptions(executable));
   try {
