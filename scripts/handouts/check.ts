@@ -1,7 +1,7 @@
 /**
  * The handout checker: runs every `sh run` step of a handout, in order, from the repository's
  * root, the way a reader types it into a terminal, and compares what it prints (stdout and
- * stderr as one stream, as a terminal shows them) with the expected-output block under it.
+ * stderr together, as a terminal shows them) with the expected-output block under it.
  *
  * A handout starts from nothing and must leave nothing: the checker removes the lab before and
  * after each handout, and reports a handout whose steps leave containers, volumes or networks.
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Handout, Step } from './blocks.ts';
-import { matchOutput, type Bindings } from './expected.ts';
+import { matchOutput, type Bindings, type Streams } from './expected.ts';
 
 export interface StepOutcome {
   readonly step: Step;
@@ -85,15 +85,24 @@ export function interruptChecker(): void {
 
 export const wasInterrupted = (): boolean => interrupted;
 
-interface Ran { output: string; code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }
+interface Ran {
+  /** stdout and stderr as they arrived. */
+  output: string;
+  /** The two apart (through a pipe; on a terminal they are one stream, all in `output`). */
+  streams: Streams | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+}
 
 /**
- * Runs one command through bash with stdout and stderr in one stream (a pipe, or a terminal);
- * stops it at the timeout. Refused once interrupted.
+ * Runs one command through bash, in a pipe (stdout and stderr kept apart as well: Docker does
+ * not keep their relative order, see matchOutput) or on a terminal (one stream); stops it at
+ * the timeout. Refused once interrupted.
  */
 export async function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env, terminal = false): Promise<Ran> {
-  if (interrupted) return { output: '', code: null, signal: 'SIGINT', timedOut: false };
-  if (!terminal) return spawnCommand(['bash', '-o', 'pipefail', '-c', `exec 2>&1\n${command}`], cwd, timeoutSeconds, env);
+  if (interrupted) return { output: '', streams: undefined, code: null, signal: 'SIGINT', timedOut: false };
+  if (!terminal) return spawnCommand(['bash', '-o', 'pipefail', '-c', command], cwd, timeoutSeconds, env, false, true);
   // script(1) gives the command a pseudo-terminal and copies what it shows to our pipe.
   const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-step-'));
   try {
@@ -106,17 +115,21 @@ export async function runCommand(command: string, cwd: string, timeoutSeconds: n
   }
 }
 
-function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv, openStdin = false): Promise<Ran> {
+function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv, openStdin = false, withStderr = false): Promise<Ran> {
   return new Promise((resolve, reject) => {
     // A process group of its own (detached), so a timeout stops the command and its children.
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', 'ignore'], detached: true });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', withStderr ? 'pipe' : 'ignore'], detached: true });
     child.stdin?.on('error', () => {}); // the command may exit without reading it
-    const stdout = child.stdout!;
+    const pipes = [child.stdout!, ...(child.stderr ? [child.stderr] : [])];
+    const apart = ['', ''];
     let output = '';
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
-    stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    pipes.forEach((pipe, n) => pipe.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      apart[n] += chunk;
+    }));
     const timers = [setTimeout(() => {
       timedOut = true;
       if (pid === undefined) return;
@@ -131,13 +144,13 @@ function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: numb
         running.delete(pid);
         if (timedOut) signalGroup(pid, 'SIGKILL'); // children that outlived bash's SIGTERM
       }
-      // A background grandchild may hold the pipe open: take what came within a moment.
-      const done = (): void => resolve({ output, code, signal, timedOut });
-      if (stdout.readableEnded) done();
-      else {
-        const grace = setTimeout(() => { stdout.destroy(); done(); }, 2000);
-        stdout.once('end', () => { clearTimeout(grace); done(); });
-      }
+      // A background grandchild may hold a pipe open: take what came within a moment.
+      const done = (): void => resolve({ output, streams: withStderr ? { arrived: output, stdout: apart[0]!, stderr: apart[1]! } : undefined, code, signal, timedOut });
+      const open = pipes.filter((pipe) => !pipe.readableEnded);
+      if (open.length === 0) return done();
+      const grace = setTimeout(() => { for (const pipe of open) pipe.destroy(); done(); }, 2000);
+      let left = open.length;
+      for (const pipe of open) pipe.once('end', () => { if (--left === 0) { clearTimeout(grace); done(); } });
     });
   });
 }
@@ -154,7 +167,7 @@ async function checkHandout(handout: Handout, options: CheckOptions): Promise<St
   let bindings: Bindings = new Map();
   for (const step of handout.steps) {
     const started = performance.now();
-    const { output, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env, options.terminal);
+    const { output, streams, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env, options.terminal);
     const seconds = (performance.now() - started) / 1000;
     const problems: string[] = [];
     if (interrupted) problems.push('the checker was interrupted');
@@ -163,7 +176,7 @@ async function checkHandout(handout: Handout, options: CheckOptions): Promise<St
     else if (code !== step.exitCode) problems.push(`it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`);
     let shown = false;
     if (step.expected && !interrupted) {
-      const match = matchOutput(step.expected.text, output, bindings);
+      const match = matchOutput(step.expected.text, streams ?? output, bindings);
       if (match.ok) bindings = match.bindings;
       else {
         problems.push(`its output does not match the block at line ${step.expected.line}: ${match.reason}`);

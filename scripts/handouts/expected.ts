@@ -9,7 +9,8 @@
  *     inside a line matches any text;
  *   - placeholders (placeholders.ts) match the values that vary; a named one (`<shmid:s>`)
  *     must be the same value everywhere in the handout; `\<key>` is the text <key> itself.
- * Terminal escapes (colours, compose's erase-line) are removed from the output first.
+ * Terminal escapes (colours, compose's erase-line) are removed from the output first. Output
+ * from a pipe may match with stdout and stderr interleaved differently (see matchOutput).
  */
 import { stripVTControlCharacters } from 'node:util';
 import { PLACEHOLDERS, scanPlaceholders, type Segment } from './placeholders.ts';
@@ -124,28 +125,44 @@ function matchLine(line: Extract<Line, { kind: 'line' }>, actual: string, bindin
 
 interface Progress { expected: number; actual: number; bindings: Bindings; steps: number; firstReach: number[] }
 
-/** Backtracking match of expected lines against actual lines; `furthest` records how far it got. */
-function matchLines(expected: readonly Line[], actual: readonly string[], bindings: Bindings, furthest: Progress): Bindings | undefined {
+/** Every way to go on in each stream from its current line: none or more lines skipped in each. */
+function* advances(at: readonly number[], streams: readonly (readonly string[])[], s = 0): Generator<number[]> {
+  if (s === at.length) return yield [...at];
+  for (let k = at[s]!; k <= streams[s]!.length; k++) {
+    for (const rest of advances(at, streams, s + 1)) yield Object.assign(rest, { [s]: k });
+  }
+}
+
+/**
+ * Backtracking match of expected lines against one or more output streams: each expected line
+ * is the next line of one of them, so separate streams may interleave in any order while each
+ * keeps its own. `furthest` records how far it got (read for one stream only, by explain).
+ */
+function matchLines(expected: readonly Line[], streams: readonly (readonly string[])[], bindings: Bindings, furthest: Progress): Bindings | undefined {
   const failed = new Set<string>();
-  const walk = (i: number, j: number, b: Bindings): Bindings | undefined => {
+  const walk = (i: number, at: readonly number[], b: Bindings): Bindings | undefined => {
     if (++furthest.steps > STEP_BUDGET) return undefined;
+    const j = at[0] ?? 0;
     furthest.firstReach[i] = Math.min(furthest.firstReach[i] ?? j, j);
     if (i > furthest.expected || (i === furthest.expected && j > furthest.actual)) Object.assign(furthest, { expected: i, actual: j, bindings: b });
-    if (i === expected.length) return j === actual.length ? b : undefined;
-    const memo = `${i},${j},${[...b].join(';')}`;
+    if (i === expected.length) return at.every((k, s) => k === streams[s]!.length) ? b : undefined;
+    const memo = `${i},${at.join(',')},${[...b].join(';')}`;
     if (failed.has(memo)) return undefined;
     const line = expected[i]!;
     let result: Bindings | undefined;
     if (line.kind === 'any-lines') {
-      for (let k = j; k <= actual.length && result === undefined; k++) result = walk(i + 1, k, b);
-    } else if (j < actual.length) {
-      const next = matchLine(line, actual[j]!, b);
-      if (next) result = walk(i + 1, j + 1, next);
+      for (const next of advances(at, streams)) if ((result = walk(i + 1, next, b)) !== undefined) break;
+    } else {
+      for (let s = 0; s < streams.length && result === undefined; s++) {
+        const actual = streams[s]![at[s]!];
+        const next = actual === undefined ? undefined : matchLine(line, actual, b);
+        if (next) result = walk(i + 1, Object.assign([...at], { [s]: at[s]! + 1 }), next);
+      }
     }
     if (result === undefined) failed.add(memo);
     return result;
   };
-  return walk(0, 0, bindings);
+  return walk(0, streams.map(() => 0), bindings);
 }
 
 function explain(expected: readonly Line[], actual: readonly string[], furthest: Progress): string {
@@ -171,10 +188,23 @@ function explain(expected: readonly Line[], actual: readonly string[], furthest:
   return `${what}${output}`;
 }
 
-export function matchOutput(expectedText: string, actualText: string, bindings: Bindings = new Map()): MatchResult {
+/** What a command printed through a pipe: stdout and stderr apart, and both as they arrived. */
+export interface Streams { readonly arrived: string; readonly stdout: string; readonly stderr: string }
+
+/**
+ * Matches the expected block against the output. Given the streams apart (a pipe), the block
+ * may also be stdout and stderr interleaved in another order than they arrived in: Docker
+ * copies a container's two streams separately (dockerd reads each in its own goroutine), so
+ * `docker compose exec -T` can deliver a program's error line before the notes it printed
+ * first. On a terminal there is one stream and the order is exact.
+ */
+export function matchOutput(expectedText: string, actual: string | Streams, bindings: Bindings = new Map()): MatchResult {
   const expected = compileExpected(expectedText);
-  const actual = normalizeOutput(actualText);
+  const arrived = normalizeOutput(typeof actual === 'string' ? actual : actual.arrived);
   const furthest: Progress = { expected: 0, actual: 0, bindings, steps: 0, firstReach: [] };
-  const next = matchLines(expected, actual, bindings, furthest);
-  return next ? { ok: true, bindings: next } : { ok: false, reason: explain(expected, actual, furthest) };
+  const next = matchLines(expected, [arrived], bindings, furthest)
+    ?? (typeof actual === 'string' || actual.stdout === '' || actual.stderr === ''
+      ? undefined
+      : matchLines(expected, [normalizeOutput(actual.stdout), normalizeOutput(actual.stderr)], bindings, { ...furthest, steps: 0, firstReach: [] }));
+  return next ? { ok: true, bindings: next } : { ok: false, reason: explain(expected, arrived, furthest) };
 }

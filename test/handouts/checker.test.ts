@@ -1,5 +1,5 @@
 // The checker's parts apart from matching: reading steps out of Markdown (line numbers, format
-// mistakes), running a step (one output stream, a timeout that stops the whole process group),
+// mistakes), running a step (stdout and stderr together and apart, a timeout that stops the whole process group),
 // and the environment a step gets (a reader's fresh terminal, not the caller's make).
 import { describe, expect, it } from 'vitest';
 import { parseHandout } from '../../scripts/handouts/blocks.ts';
@@ -61,9 +61,15 @@ describe('reading a handout', () => {
 });
 
 describe('running a step', () => {
-  it('gives stdout and stderr as one stream, in the order they were written', async () => {
-    const r = await runCommand('echo out; echo err >&2; echo out again', process.cwd(), 10);
+  it('gives stdout and stderr together as they arrived, and apart, each in its order', async () => {
+    const r = await runCommand('echo out; sleep 0.2; echo err >&2; sleep 0.2; echo out again', process.cwd(), 10);
     expect([r.code, r.output]).toEqual([0, 'out\nerr\nout again\n']);
+    expect(r.streams).toEqual({ arrived: r.output, stdout: 'out\nout again\n', stderr: 'err\n' });
+  });
+
+  it('on a terminal, gives one stream, as the terminal shows it', async () => {
+    const r = await runCommand('echo out; echo err >&2', process.cwd(), 10, process.env, true);
+    expect([r.code, r.output.replace(/\r\n/g, '\n'), r.streams]).toEqual([0, 'out\nerr\n', undefined]);
   });
 
   it('stops a step at its timeout, children included, and says so', async () => {

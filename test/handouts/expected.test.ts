@@ -125,4 +125,25 @@ describe('expected output', () => {
     const extra = matchOutput('a', 'a\nmore');
     expect(!extra.ok && extra.reason).toContain('output line 2 (marked >) and those after it are not in the expected block');
   });
+
+  it("accepts stdout and stderr from a pipe in another interleaving, each stream's own order kept", () => {
+    // What docker compose exec -T delivered once in CI: the error before the notes printed first.
+    const expected = 'note 1\nnote 2\nerror: EEXIST\nhint: remove it';
+    const streams = { arrived: 'error: EEXIST\nnote 1\nhint: remove it\nnote 2\n', stdout: 'note 1\nnote 2\n', stderr: 'error: EEXIST\nhint: remove it\n' };
+    expect(matchOutput(expected, streams).ok).toBe(true);
+    // As one stream (a terminal), the order is exact.
+    expect(matchOutput(expected, streams.arrived).ok).toBe(false);
+    // Within a stream the order still counts, and every line of both must be expected.
+    expect(matchOutput('note 2\nnote 1\nerror: EEXIST\nhint: remove it', streams).ok).toBe(false);
+    expect(matchOutput('note 1\nnote 2\nerror: EEXIST', streams).ok).toBe(false);
+    expect(matchOutput('note 1\n...\nhint: remove it', streams).ok).toBe(true);
+  });
+
+  it('explains a mismatch in the order the output arrived, with bindings from the stream match', () => {
+    const streams = { arrived: 'err <shmid:x>\nout 7\n', stdout: 'out 7\n', stderr: 'err 7\n' };
+    const bound = matchOutput('out <shmid:s>\nerr <shmid:s>', { ...streams, arrived: 'err 7\nout 7\n' });
+    expect(bound.ok && bound.bindings.get('shmid:s')).toBe('7');
+    const result = matchOutput('out 7\nerr 8', streams);
+    expect(!result.ok && result.reason).toMatch(/> +1 \| err <shmid:x>/);
+  });
 });
