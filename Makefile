@@ -167,6 +167,7 @@ offline-images: ## Make base images from Debian packages and fill docker/npm-cac
 
 .PHONY: save
 save: ## Write the built lab image to $(SAVE_FILE), to carry to machines without internet
+	@mkdir -p "$(dir $(SAVE_FILE))"
 	docker image save --output $(SAVE_FILE) $(IMAGE)
 	@ls -lh $(SAVE_FILE)
 

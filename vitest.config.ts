@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `sysv` makes real System V calls (Linux only: on macOS and Windows the test
 // runner, scripts/test.mjs, runs it inside a Linux container), `e2e` drives Docker from the host
-// and checks the handouts. (A third, `arm64`, is run by scripts/ci/arm64.sh.)
+// and checks the handouts. A third, `arm64`, needs ipc-lab:arm64: only scripts/ci/arm64.sh
+// builds it and runs it, so the README's test command (scripts/test.mjs) names the first two.
 export default defineConfig({
   test: {
     projects: [

@@ -58,7 +58,10 @@ const reportArgs = (name) => {
 let code;
 if (where === 'host') {
   console.log('test: System V tests here in a fresh IPC namespace, end-to-end tests against Docker');
-  const all = [...vitest, ...reportArgs('all'), ...args];
+  // Only the projects this command can build for itself: `arm64` needs an arm64 image that only
+  // scripts/ci/arm64.sh builds (npm test -- --project arm64 asks for it explicitly).
+  const projects = args.some((a) => a === '--project' || a.startsWith('--project=')) ? [] : ['--project', 'sysv', '--project', 'e2e'];
+  const all = [...vitest, ...projects, ...reportArgs('all'), ...args];
   code = canUnshare ? run('unshare', ['--ipc', '--', ...all]) : run(all[0], all.slice(1), { shell: false });
 } else {
   console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'}), end-to-end tests here`);

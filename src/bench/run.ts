@@ -16,8 +16,8 @@ import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
-import { renderTable } from '../ui/table.ts';
 import { lastJson, output, pinned, repeat, start, type Placement } from './measure.ts';
+import { heading, kib, MEASURES, renderReport, type LatencyRow, type Machine, type ThroughputRow } from './report.ts';
 import { barChart } from './svg-chart.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -114,7 +114,7 @@ async function pingPong(p: Placement, cBinary: string): Promise<{ koffi: number;
   return { koffi, c };
 }
 
-function machine(): Record<string, string | number> {
+function machine(): Machine & { readonly date: string } {
   let model = cpus()[0]?.model ?? 'unknown';
   try {
     model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
@@ -122,59 +122,44 @@ function machine(): Record<string, string | number> {
   return { cpu: model, cpus: availableParallelism(), kernel: release(), node: process.version, date: new Date().toISOString() };
 }
 
-const fmt = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} GB/s` : `${v.toFixed(0)} MB/s`);
-const kib = (size: number): string => `${size / 1024} KiB`;
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-bench-'));
   try {
     const bin = { ring: compile(dir, 'shm-ring'), memcpy: compile(dir, 'memcpy'), pingpong: compile(dir, 'pingpong') };
     const host = machine();
-    process.stdout.write(`ipc-lab benchmark on ${host['cpu']} (${host['cpus']} CPUs), Linux ${host['kernel']}, Node ${host['node']}${quick ? ', --quick' : ''}\n`);
-    process.stdout.write(`each figure the median of ${REPEATS} runs; ring of ${RING_BYTES >> 10} KiB; ${SIZES.map((s) => `${kib(s)}: ${total(s) >> 20} MiB`).join(', ')}\n\n`);
+    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, new Map(SIZES.map((size) => [size, total(size)])), quick)}\n\n`);
 
-    type Row = { measure: string; placement: string; size: number; mbps: number };
-    const rows: Row[] = [];
+    const rows: ThroughputRow[] = [];
     // Progress on stdout, like the tables: two streams would interleave unpredictably in a pipe.
     process.stdout.write('measuring, one dot per figure: ');
     for (const size of SIZES) {
       for (const p of placements) {
         for (const [measure, run] of [
-          ['ring: koffi + SysV sem (Node)', () => nodeRing(size, p)],
-          ['Unix socket (Node)', () => unixSocket(size, p, dir)],
-          ['pipe (Node)', () => pipe(size, p)],
-          ['ring: SysV shm + sem (C)', () => cRing(bin.ring, size, p)],
+          [MEASURES.nodeRing, () => nodeRing(size, p)],
+          [MEASURES.unixSocket, () => unixSocket(size, p, dir)],
+          [MEASURES.pipe, () => pipe(size, p)],
+          [MEASURES.cRing, () => cRing(bin.ring, size, p)],
         ] as const) {
           rows.push({ measure, placement: p.name, size, mbps: await repeat(REPEATS, run) });
           process.stdout.write('.');
         }
       }
-      rows.push({ measure: 'memcpy, one thread (C): the ceiling', placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });
-      rows.push({ measure: 'copy into a koffi view (Node)', placement: 'this process', size, mbps: await repeat(REPEATS, async () => koffiViewCopy(size)) });
+      rows.push({ measure: MEASURES.memcpy, placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });
+      rows.push({ measure: MEASURES.koffiView, placement: 'this process', size, mbps: await repeat(REPEATS, async () => koffiViewCopy(size)) });
     }
-    const latency: Array<{ placement: string; koffi: number; c: number }> = [];
+    const latency: LatencyRow[] = [];
     for (const p of placements) latency.push({ placement: p.name, ...(await pingPong(p, bin.pingpong)) });
     process.stdout.write('\n\n');
 
-    const find = (measure: string, placement: string, size: number): number | undefined =>
-      rows.find((r) => r.measure.startsWith(measure) && r.placement === placement && r.size === size)?.mbps;
-    process.stdout.write(`${renderTable(['measure', 'placement', 'message', 'throughput'], rows.map((r) => [r.measure, r.placement, kib(r.size), fmt(r.mbps)]))}\n\n`);
-    const ratios = SIZES.flatMap((size) => placements.map((p) => {
-      const ring = find('ring: koffi', p.name, size)!;
-      const ratio = (other: number | undefined): string => (other ? `${(ring / other).toFixed(2)}x` : '-');
-      const ceiling = find('memcpy', 'one CPU', size);
-      return [kib(size), p.name, ratio(find('Unix socket', p.name, size)), ratio(find('pipe', p.name, size)), ratio(find('ring: SysV shm', p.name, size)), ceiling ? `${((100 * ring) / ceiling).toFixed(1)} %` : '-'];
-    }));
-    process.stdout.write(`The Node ring against each baseline (above 1x: the ring is faster):\n${renderTable(['message', 'placement', 'vs Unix socket', 'vs pipe', 'vs C ring', 'of memcpy'], ratios)}\n\n`);
-    process.stdout.write(`Ping-pong round trip (two semops and two wake-ups each way):\n${renderTable(['placement', 'koffi (Node)', 'C', 'koffi / C'], latency.map((l) => [l.placement, `${l.koffi.toFixed(2)} us`, `${l.c.toFixed(2)} us`, `${(l.koffi / l.c).toFixed(2)}x`]))}\n`);
+    process.stdout.write(`${renderReport(rows, latency, SIZES, placements.map((p) => p.name))}\n`);
 
     mkdirSync(join(ROOT, 'out'), { recursive: true });
     const json = join(ROOT, 'out', 'bench.json');
     const svg = join(ROOT, 'out', 'bench.svg');
     writeFileSync(json, `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency }, null, 2)}\n`);
     // Only the transfers between two processes: the memcpy ceiling would flatten every other bar.
-    const transfers = rows.filter((r) => r.placement !== 'this process' && !r.measure.startsWith('memcpy'));
-    writeFileSync(svg, barChart(`ipc-lab: throughput between two processes (${host['cpus']} CPUs, ${host['cpu']})`, 'MB/s',
+    const transfers = rows.filter((r) => r.placement !== 'this process' && r.measure !== MEASURES.memcpy);
+    writeFileSync(svg, barChart(`ipc-lab: throughput between two processes (${host.cpus} CPUs, ${host.cpu})`, 'MB/s',
       transfers.map((r) => ({ label: `${r.measure}, ${kib(r.size)}`, value: r.mbps, group: r.placement }))));
     // Relative to the repository: in the test container it is mounted at /src, on the host it is here.
     process.stdout.write(`\nwrote ${relative(ROOT, json)} and ${relative(ROOT, svg)} (in the repository)\n`);

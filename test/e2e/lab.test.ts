@@ -208,8 +208,9 @@ describe('the offline build (how CI builds: make OFFLINE=1)', () => {
 });
 
 describe('make save and make load', () => {
-  it('carry the lab image as one tarball', async () => {
-    const file = `out/e2e-images-${process.pid}.tar`;
+  it('carry the lab image as one tarball, into a folder that does not exist yet', async () => {
+    const folder = `out/e2e-save-${process.pid}`;
+    const file = `${folder}/images.tar`;
     try {
       const saved = await make('save', { SAVE_FILE: file });
       expect(saved.code, saved.stderr).toBe(0);
@@ -218,7 +219,7 @@ describe('make save and make load', () => {
       expect(loaded.code, loaded.stderr).toBe(0);
       expect(loaded.stdout).toMatch(/Loaded image: ipc-lab:latest/);
     } finally {
-      rmSync(join(ROOT, file), { force: true });
+      rmSync(join(ROOT, folder), { recursive: true, force: true });
     }
   });
 });

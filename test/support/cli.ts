@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { IpcNamespace } from './ipc-namespace.ts';
+import { setprivAs } from './other-users.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['node', '--import', 'tsx', 'src/cli.ts'];
@@ -15,8 +16,17 @@ export interface Finished {
 
 export interface RunOptions {
   env?: Record<string, string>;
-  /** Runs the command through this prefix, e.g. setpriv to change the uid. */
-  prefix?: readonly string[];
+  /** Runs the command as this uid and gid (setpriv, no supplementary groups): needs root. */
+  as?: { readonly uid: number; readonly gid: number };
+}
+
+/** setpriv and the folder to run from, for a run as another uid (see other-users.ts). */
+function otherUser(as: NonNullable<RunOptions['as']>): { prefix: string[]; cwd: string } {
+  const problem = process.env['IPC_LAB_OTHER_USER_PROBLEM'];
+  if (problem) throw new Error(problem);
+  const cwd = process.env['IPC_LAB_OTHER_USER_ROOT'];
+  if (process.getuid?.() !== 0 || !cwd) throw new Error('this test runs ipc-lab as another uid (setpriv), which needs root: run it through the test runner (npm test), which provides it');
+  return { prefix: setprivAs(as.uid, as.gid), cwd };
 }
 
 export class LabProcess {
@@ -65,10 +75,12 @@ export class LabProcess {
 }
 
 export function startLab(ns: IpcNamespace, args: readonly string[], options: RunOptions = {}): LabProcess {
-  const [cmd, ...rest] = ns.wrap([...(options.prefix ?? []), ...CLI, ...args]);
+  const user = options.as ? otherUser(options.as) : { prefix: [], cwd: ROOT };
+  const [cmd, ...rest] = ns.wrap([...user.prefix, ...CLI, ...args]);
   const child = spawn(cmd!, rest, {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    cwd: user.cwd,
+    // HOME: the other uid's own would be unreadable; npm and tsx only need somewhere.
+    env: { ...process.env, NO_COLOR: '1', ...(options.as ? { HOME: '/tmp' } : {}), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new LabProcess(child);
