@@ -25,6 +25,7 @@ const PROGRAMS: Record<string, { summary: string; load: () => Promise<Program> }
   clean: { summary: "remove the lab's leftover segments and semaphore sets, and only those", load: async () => (await import('./clean.ts')).runClean },
   check: { summary: 'exit 0 if the segment is ready (the compose healthcheck)', load: async () => (await import('./check.ts')).runCheck },
   lab: { summary: 'on the host: the lab\'s containers, namespaces and ipcs -m (make inspect)', load: async () => (await import('./lab/status.ts')).runLab },
+  doctor: { summary: 'on the host: can this machine run the lab? (make doctor)', load: async () => (await import('./lab/doctor.ts')).runDoctor },
 };
 
 export const HELP = `Usage: ipc-lab <command> [options]

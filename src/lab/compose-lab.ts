@@ -38,15 +38,35 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-/** Turns "connect ENOENT /var/run/docker.sock" into what a learner can act on. */
+/**
+ * Why the engine did not answer, in words a learner can act on, with the engine's own error.
+ * The three causes are told apart: nothing listens there (not running, or DOCKER_HOST or the
+ * docker context points elsewhere), the socket refuses this user (the docker group), or
+ * anything else (then the raw error is the best explanation).
+ */
+export function engineProblem(error: unknown, where = engineAddress()): { problem: string; fix: string } {
+  const code = (error as { code?: string }).code;
+  const raw = error instanceof Error ? error.message : String(error);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return {
+      problem: `permission denied on the Docker socket (${where}): this user may not use Docker`,
+      fix: 'on Linux, join the docker group: sudo usermod -aG docker $USER, then log out and in again (or run `newgrp docker` in this terminal)',
+    };
+  }
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+    return {
+      problem: `nothing answers at ${where} (${raw})`,
+      fix: 'start Docker Desktop (macOS, Windows) or the engine (Linux: sudo systemctl start docker); if it runs elsewhere, check DOCKER_HOST and `docker context ls`',
+    };
+  }
+  return { problem: `the Docker Engine at ${where} did not answer: ${raw}`, fix: 'check that `docker info` works' };
+}
+
 function explainDockerError(error: unknown): never {
   const code = (error as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') {
-    throw new DockerUnavailableError(
-      code === 'EACCES'
-        ? 'cannot reach the Docker Engine: permission denied on its socket. Add yourself to the docker group (Linux) or start Docker Desktop.'
-        : 'cannot reach the Docker Engine: is Docker running? Start Docker Desktop (macOS, Windows) or the docker service (Linux), then try again.',
-    );
+  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'EPERM') {
+    const { problem, fix } = engineProblem(error);
+    throw new DockerUnavailableError(`cannot reach the Docker Engine: ${problem}: ${fix}`);
   }
   throw error;
 }
@@ -67,19 +87,28 @@ async function collect(stream: NodeJS.ReadableStream, demux: (s: NodeJS.Readable
 }
 
 /**
- * The engine the `docker` command talks to. dockerode reads DOCKER_HOST and the default sockets
- * only; Colima, rootless Docker and Docker Desktop for Linux live elsewhere, and the current
- * `docker context` says where. Asking the CLI once is the one thing here dockerode cannot do.
+ * Where the engine the `docker` command talks to listens. dockerode reads DOCKER_HOST and the
+ * default sockets only; Colima, rootless Docker and Docker Desktop for Linux live elsewhere,
+ * and the current `docker context` says where. Asking the CLI once is the one thing here
+ * dockerode cannot do.
  */
-export function engineFromContext(): Docker {
-  if (process.env['DOCKER_HOST']) return new Docker();
+export function engineAddress(): string {
+  const fromEnv = process.env['DOCKER_HOST'];
+  if (fromEnv) return fromEnv;
   try {
     const host = execFileSync('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-    if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-    if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') });
+    if (host) return host;
   } catch {
     // no docker CLI, or no context: dockerode's defaults
   }
+  return process.platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock';
+}
+
+/** A dockerode client for the engine at engineAddress(). */
+export function engineFromContext(address = engineAddress()): Docker {
+  if (process.env['DOCKER_HOST'] === address) return new Docker();
+  if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });
+  if (address.startsWith('npipe://')) return new Docker({ socketPath: address.slice('npipe://'.length).replace(/\//g, '\\') });
   return new Docker();
 }
 
