@@ -54,6 +54,12 @@ FAST_START = api=$$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null
   if [ "$(START_INTERVAL)" != 0 ] && awk -v v="$$api" 'BEGIN { split(v, a, "."); exit !(a[1] > 1 || (a[1] == 1 && a[2] >= 44)) }'; then \
     export COMPOSE_FILE="$${COMPOSE_FILE:-compose.yaml}:compose.start-interval.yaml"; fi
 
+##@ Before a workshop
+
+.PHONY: doctor
+doctor: node_modules ## Can this machine run the lab? Docker, Compose, buildx, disk, IPC namespaces, ptrace, the image
+	@COMPOSE="$(COMPOSE)" IPC_LAB_IMAGE="$(IMAGE)" npm run --silent lab -- doctor
+
 ##@ The lab
 
 .PHONY: up
@@ -63,10 +69,6 @@ up: preflight ## Build if needed, (re)start the server, run the client and show 
 	 docker logs "$$client"; \
 	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
 	@echo; echo "The server is still up and holds the segment: try 'make inspect', then 'make down'."
-
-.PHONY: doctor
-doctor: node_modules ## Check this machine before a workshop: Docker, Compose, buildx, disk, IPC namespaces, ptrace, the image
-	@COMPOSE="$(COMPOSE)" IPC_LAB_IMAGE="$(IMAGE)" npm run --silent lab -- doctor
 
 .PHONY: logs
 logs: preflight ## Show what the server and the client printed
@@ -156,8 +158,8 @@ soak: preflight ## make up + make down CYCLES times, checking nothing is left be
 	scripts/soak.sh $(CYCLES)
 
 .PHONY: bench-up
-bench-up: preflight ## How long a warm `make up` takes to the message, with and without START_INTERVAL
-	scripts/bench-up.sh $(CYCLES)
+bench-up: preflight ## How long a warm `make up` takes to the message, with and without START_INTERVAL (CYCLES=10)
+	scripts/bench-up.sh $(if $(filter command line environment,$(origin CYCLES)),$(CYCLES),10)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -19,8 +19,9 @@
 #                                 at the versions that Node release bundles (its CHANGELOG says).
 #
 # Why: Docker Hub is unreachable here and containers have no network, but the host reaches the
-# npm registry and the Debian archive. Existing images are kept unless --force; downloads are
-# cached in ${XDG_CACHE_HOME:-~/.cache}/ipc-lab/offline-images so a rerun is fast. At the end a
+# npm registry and the Debian archive. Existing images are kept unless --force; downloads and
+# the root filesystems (for a week) are cached in ${XDG_CACHE_HOME:-~/.cache}/ipc-lab/offline-images,
+# so a rerun, or the same images in a second engine, take seconds. At the end a
 # throwaway image FROM each base with COPY --from the node image is built (BuildKit via
 # `docker compose build`, network none) and run with --network none to check node/npm work,
 # that the base has no compiler and that the dev base's gcc and cross gcc work.
@@ -117,22 +118,16 @@ build_rootfs() {
   if image_exists "$image" && ((!FORCE)); then
     log "$image exists (use --force to rebuild)"; return 0
   fi
-  command -v mmdebstrap >/dev/null || die "mmdebstrap not found: apt-get install mmdebstrap"
-  local t debs=$CACHE/debs-$SUITE-$ARCH tar=$WORK/rootfs.tar old
+  local t old tar
+  # The root filesystem is kept too, for a week: a second engine on the same machine (CI proves
+  # two) or a rebuilt engine imports it in seconds instead of running mmdebstrap again.
+  tar=$CACHE/rootfs-$SUITE-$ARCH-$(printf '%s' "$packages" | sha256sum | cut -c1-12).tar
   old=$(image_id "$image")
-  mkdir -p "$debs"
-  log "mmdebstrap $SUITE $ARCH minbase + $packages (.deb cache: $debs)"
-  t=$(now)
-  # sync-in/sync-out keep the downloaded .debs between runs (recipe from mmdebstrap(1)); the
-  # final cleanup still empties /var/cache/apt/archives inside the image.
-  # shellcheck disable=SC2016 # "$1" is for the hook's shell (the chroot directory)
-  mmdebstrap --quiet --variant=minbase --arch="$ARCH" --include="$packages" \
-    --skip=essential/unlink \
-    --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-    --setup-hook="sync-in '$debs' /var/cache/apt/archives/" \
-    --customize-hook="sync-out /var/cache/apt/archives '$debs'" \
-    "$SUITE" "$tar" "$MIRROR" || die "mmdebstrap failed"
-  log "mmdebstrap: $(elapsed "$t"), $(du -h "$tar" | cut -f1)"
+  if ((!FORCE)) && [[ -s $tar && -n $(find "$tar" -mtime -7) ]]; then
+    log "importing the root filesystem made earlier ($tar)"
+  else
+    mmdebstrap_rootfs "$packages" "$tar"
+  fi
   t=$(now)
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -140,9 +135,29 @@ build_rootfs() {
     --change "LABEL org.opencontainers.image.description=\"ipc-lab offline $what: Debian $SUITE minbase $ARCH\"" \
     --message "mmdebstrap --variant=minbase --arch=$ARCH --include=$packages $SUITE" \
     "$tar" "$image" >/dev/null
-  rm -f "$tar"
   log "docker import $image: $(elapsed "$t")"
   drop_replaced "$image" "$old"
+}
+
+# mmdebstrap_rootfs PACKAGES TAR: a minbase root filesystem with PACKAGES, written to TAR.
+mmdebstrap_rootfs() {
+  local packages=$1 tar=$2 t debs=$CACHE/debs-$SUITE-$ARCH partial=${2%.tar}.partial.tar
+  command -v mmdebstrap >/dev/null || die "mmdebstrap not found: apt-get install mmdebstrap"
+  mkdir -p "$debs"
+  log "mmdebstrap $SUITE $ARCH minbase + $packages (.deb cache: $debs)"
+  t=$(now)
+  # sync-in/sync-out keep the downloaded .debs between runs (recipe from mmdebstrap(1)); the
+  # final cleanup still empties /var/cache/apt/archives inside the image. mmdebstrap picks the
+  # output format from the name: it writes *.partial.tar, renamed once complete.
+  # shellcheck disable=SC2016 # "$1" is for the hook's shell (the chroot directory)
+  mmdebstrap --quiet --variant=minbase --arch="$ARCH" --include="$packages" \
+    --skip=essential/unlink \
+    --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+    --setup-hook="sync-in '$debs' /var/cache/apt/archives/" \
+    --customize-hook="sync-out /var/cache/apt/archives '$debs'" \
+    "$SUITE" "$partial" "$MIRROR" || { rm -f "$partial"; die "mmdebstrap failed"; }
+  mv "$partial" "$tar"
+  log "mmdebstrap: $(elapsed "$t"), $(du -h "$tar" | cut -f1)"
 }
 
 # --- node image ------------------------------------------------------------------------------
