@@ -3,7 +3,7 @@
  * (the dashes under a header, where a column starts) never depends on the machine's figures:
  * handout 7 shows this output, and a student's laptop must print the same lines as ours.
  */
-import { renderTable } from '../ui/table.ts';
+import { renderTable } from '../text/table.ts';
 
 export interface ThroughputRow {
   readonly measure: string;

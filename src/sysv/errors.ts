@@ -1,10 +1,12 @@
 /**
  * The one choke point for failed system calls: every System V call that fails becomes a
  * SysvError naming the call, its arguments, and the errno, with a hint for the errnos that
- * teach something. Call sites never write their own messages for a failed call.
+ * teach something. Call sites never write their own messages for a failed call, and ask what
+ * went wrong through one predicate, isErrno, with names or named sets.
  */
 import { constants } from 'node:os';
-import { errno as lastErrno, strerror } from './libc.ts';
+import { LabError } from '../core/errors.ts';
+import { errno as lastErrno, strerror } from '../libc/ipc.ts';
 
 export type CallArgs = Readonly<Record<string, string | number>>;
 
@@ -52,11 +54,11 @@ const hints: Readonly<Record<string, string>> = {
   ERANGE: 'a semaphore value must stay from 0 to SEMVMX (32767): SETVAL/SETALL asked for more or less, or a semop (or its SEM_UNDO adjustment) would pass the maximum',
 };
 
-export class SysvError extends Error {
+export class SysvError extends LabError {
   override readonly name = 'SysvError';
   readonly errno: number;
+  /** The errno's name, e.g. "EEXIST". */
   readonly code: string;
-  readonly hint: string | undefined;
 
   constructor(
     readonly call: string,
@@ -66,11 +68,29 @@ export class SysvError extends Error {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
     const hint = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
     const argText = Object.entries(args).map(([k, v]) => `${k}=${v}`).join(', ');
-    super(`${call}(${argText}) failed: ${code} (${errno}, ${strerror(errno)})`);
+    super('failed', `${call}(${argText}) failed: ${code} (${errno}, ${strerror(errno)})`, { hint });
     this.errno = errno;
     this.code = code;
-    this.hint = hint;
   }
+}
+
+/**
+ * The errno sets the lab asks about. `gone`: the id no longer names a live object (someone
+ * removed it: EIDRM while in use, EINVAL after). `absent`: no object has the key, or it went
+ * between two calls (ENOENT, or one of `gone`).
+ */
+export const ERRNO_SETS = {
+  gone: ['EINVAL', 'EIDRM'],
+  absent: ['ENOENT', 'EIDRM', 'EINVAL'],
+} as const;
+
+type ErrnoName = keyof typeof constants.errno;
+type ErrnoQuery = ErrnoName | keyof typeof ERRNO_SETS;
+
+/** Whether `error` is a failed System V call with one of these errnos (or sets of them). */
+export function isErrno(error: unknown, ...queries: readonly ErrnoQuery[]): error is SysvError {
+  if (!(error instanceof SysvError)) return false;
+  return queries.some((q) => (Object.hasOwn(ERRNO_SETS, q) ? (ERRNO_SETS[q as keyof typeof ERRNO_SETS] as readonly string[]).includes(error.code) : error.errno === constants.errno[q as ErrnoName]));
 }
 
 /** Throws a SysvError when an int-returning call returned -1; returns the result otherwise. */

@@ -3,15 +3,15 @@
  * (TLPI 47.5), operate on it (blocking, with a timeout, or on a worker thread so the event loop
  * keeps running), read and set values, IPC_STAT, remove. Every failure is a SysvError.
  */
-import { constants } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import * as libc from './libc.ts';
-import * as c from './libc-sem.ts';
-import { checkInt, SysvError, type CallArgs } from './errors.ts';
-import { describeIpcFlags, hexKey, permIds, toDate, type IpcPermIds } from './shm.ts';
+import { LabError } from '../core/errors.ts';
+import { waitFor } from '../core/wait.ts';
+import * as libc from '../libc/ipc.ts';
+import * as c from '../libc/sem.ts';
+import { checkInt, isErrno, type CallArgs } from './errors.ts';
+import { describeIpcFlags, hexKey, keyArg, permIds, toDate, type IpcPermIds } from './ipc-format.ts';
 
-export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from './libc.ts';
-export { SEM_UNDO, SEMVMX } from './libc-sem.ts';
+export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from '../libc/ipc.ts';
+export { SEM_UNDO, SEMVMX } from '../libc/sem.ts';
 
 /** One operation: add `op` to semaphore `num`; op < 0 waits until it can, op 0 waits for zero. */
 export interface SemOp {
@@ -49,7 +49,7 @@ export interface AsyncOpOptions {
 }
 
 /** The set exists, but its creator never finished initialising it. Not a failed call. */
-export class SemaphoreInitTimeoutError extends Error {
+export class SemaphoreInitTimeoutError extends LabError {
   override readonly name = 'SemaphoreInitTimeoutError';
 
   constructor(
@@ -58,6 +58,7 @@ export class SemaphoreInitTimeoutError extends Error {
     readonly waitedMs: number,
   ) {
     super(
+      'failed',
       `semaphore set ${semid} (key ${hexKey(key)}) was not initialised within ${waitedMs} ms: ` +
         `its creator may have died between semget and its first semop; remove it (\`ipcrm -s ${semid}\`) and start again`,
     );
@@ -66,10 +67,6 @@ export class SemaphoreInitTimeoutError extends Error {
 
 const WAIT_SLICE_MS = 100;
 const DEFAULT_INIT_TIMEOUT_MS = 5_000;
-
-function keyArg(key: number): string {
-  return key === libc.IPC_PRIVATE ? 'IPC_PRIVATE' : hexKey(key);
-}
 
 /** Operations in words, e.g. "[{num 0, op -1, SEM_UNDO}]". */
 export function describeSemOps(ops: readonly SemOp[]): string {
@@ -144,7 +141,7 @@ export async function createSemaphoreSet(
   try {
     semid = getSemaphoreSet(key, initialValues.length, libc.IPC_CREAT | libc.IPC_EXCL | mode);
   } catch (error) {
-    if (!(error instanceof SysvError && error.errno === constants.errno.EEXIST)) throw error;
+    if (!isErrno(error, 'EEXIST')) throw error;
     semid = getSemaphoreSet(key, initialValues.length, mode);
     await untilInitialised(semid, key, options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
     return { semid, created: false };
@@ -176,11 +173,12 @@ function noChange(values: readonly number[]): SemOp[] {
 }
 
 async function untilInitialised(semid: number, key: number, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  for (let pause = 5; statSemaphores(semid).otime === null; pause = Math.min(pause * 2, 100)) {
-    if (Date.now() - start >= timeoutMs) throw new SemaphoreInitTimeoutError(semid, key, timeoutMs);
-    await sleep(pause);
-  }
+  // 5, 10, 20 ... 100 ms: the creator usually finishes within microseconds.
+  const ready = await waitFor(() => (statSemaphores(semid).otime === null ? undefined : true), {
+    deadline: Date.now() + timeoutMs,
+    every: (attempt) => Math.min(5 * 2 ** attempt, 100),
+  });
+  if ('timedOut' in ready) throw new SemaphoreInitTimeoutError(semid, key, timeoutMs);
 }
 
 /**
@@ -219,16 +217,22 @@ export async function semopAsync(semid: number, ops: readonly SemOp[], options: 
   const noWait = ops.some(({ flags = 0 }) => (flags & libc.IPC_NOWAIT) !== 0);
   if (!signal || noWait) return opOnWorker(semid, ops, timeoutMs);
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-  for (;;) {
-    signal.throwIfAborted();
-    const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
-    try {
-      return await opOnWorker(semid, ops, slice);
-    } catch (error) {
-      const sliceRanOut = error instanceof SysvError && error.errno === constants.errno.EAGAIN && Date.now() < deadline;
-      if (!sliceRanOut) throw error;
-    }
-  }
+  // Each slice is a semtimedop on the worker; EAGAIN at the end of a slice is "not yet".
+  const done = await waitFor(
+    async () => {
+      signal.throwIfAborted();
+      const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
+      try {
+        await opOnWorker(semid, ops, slice);
+        return true;
+      } catch (error) {
+        if (isErrno(error, 'EAGAIN') && Date.now() < deadline) return undefined;
+        throw error;
+      }
+    },
+    { every: 0 },
+  );
+  if ('timedOut' in done) throw new Error('unreachable: the wait has no deadline of its own');
 }
 
 function opOnWorker(semid: number, ops: readonly SemOp[], timeoutMs: number | undefined): Promise<void> {

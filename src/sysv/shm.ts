@@ -2,57 +2,26 @@
  * System V shared memory with types: make a key, get a segment, attach it as a guarded
  * zero-copy view, read its IPC_STAT, detach, remove. Every failure is a SysvError.
  */
-import * as libc from './libc.ts';
+import * as ipc from '../libc/ipc.ts';
+import * as libc from '../libc/shm.ts';
 import { checkInt, checkPointer } from './errors.ts';
+import { describeIpcFlags, hexAddress, keyArg, permIds, toDate, type IpcPermIds } from './ipc-format.ts';
 import { SegmentView } from './segment-view.ts';
 
-export { IPC_CREAT, IPC_EXCL, IPC_PRIVATE, SHM_RDONLY } from './libc.ts';
-
-/** A key as ipcs prints it: 0x and eight hex digits of the unsigned 32-bit value. */
-export function hexKey(key: number): string {
-  return `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
-}
-
-export function hexAddress(address: bigint): string {
-  return `0x${address.toString(16)}`;
-}
-
-export function octalMode(mode: number): string {
-  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-}
-
-/** Flags of any System V get/attach call in words, e.g. "IPC_CREAT|IPC_EXCL|0600". */
-export function describeIpcFlags(flags: number): string {
-  const words: string[] = [];
-  if (flags & libc.IPC_CREAT) words.push('IPC_CREAT');
-  if (flags & libc.IPC_EXCL) words.push('IPC_EXCL');
-  if (flags & libc.SHM_RDONLY) words.push('SHM_RDONLY');
-  const rest = flags & ~(libc.IPC_CREAT | libc.IPC_EXCL | libc.SHM_RDONLY | 0o777);
-  if (rest) words.push(`0x${rest.toString(16)}`);
-  if (flags & 0o777 || words.length === 0) words.push(octalMode(flags));
-  return words.join('|');
-}
+export { IPC_CREAT, IPC_EXCL, IPC_PRIVATE } from '../libc/ipc.ts';
+export { SHM_RDONLY } from '../libc/shm.ts';
 
 export function ftok(path: string, projectId: number): number {
-  return checkInt('ftok', libc.ftok(path, projectId), () => ({ path: JSON.stringify(path), proj_id: projectId }));
+  return checkInt('ftok', ipc.ftok(path, projectId), () => ({ path: JSON.stringify(path), proj_id: projectId }));
 }
 
 /** shmget: the id of the segment for `key`, created when `flags` has IPC_CREAT. */
 export function getSegment(key: number, size: number, flags: number): number {
   return checkInt('shmget', libc.shmget(key, size, flags), () => ({
-    key: key === libc.IPC_PRIVATE ? 'IPC_PRIVATE' : hexKey(key),
+    key: keyArg(key),
     size,
     shmflg: describeIpcFlags(flags),
   }));
-}
-
-/** struct ipc_perm's ids, common to every System V object's IPC_STAT. */
-export interface IpcPermIds {
-  readonly key: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly cuid: number;
-  readonly cgid: number;
 }
 
 export interface ShmStat extends IpcPermIds {
@@ -69,35 +38,16 @@ export interface ShmStat extends IpcPermIds {
   readonly nattch: number;
 }
 
-const SHM_DEST = 0o1000;
-
-/** A time_t from IPC_STAT; 0 means "never" (no shmat yet, no semop yet). */
-export function toDate(seconds: number | bigint): Date | null {
-  const s = Number(seconds);
-  return s === 0 ? null : new Date(s * 1000);
-}
-
-/** The ids in a decoded struct ipc_perm, as every System V IPC_STAT holds one. */
-export function permIds(perm: Record<string, number>): IpcPermIds {
-  return {
-    key: Number(perm['__key']),
-    uid: Number(perm['uid']),
-    gid: Number(perm['gid']),
-    cuid: Number(perm['cuid']),
-    cgid: Number(perm['cgid']),
-  };
-}
-
 /** shmctl(IPC_STAT), decoded from the architecture's struct shmid_ds. */
 export function stat(shmid: number): ShmStat {
   const ds: Record<string, unknown> = {};
-  checkInt('shmctl', libc.shmctl(shmid, libc.IPC_STAT, ds), () => ({ shmid, cmd: 'IPC_STAT' }));
+  checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_STAT, ds), () => ({ shmid, cmd: 'IPC_STAT' }));
   const perm = ds['shm_perm'] as Record<string, number>;
   const mode = Number(perm['mode']);
   return {
     ...permIds(perm),
     mode: mode & 0o777,
-    markedForRemoval: (mode & SHM_DEST) !== 0,
+    markedForRemoval: (mode & libc.SHM_DEST) !== 0,
     size: Number(ds['shm_segsz']),
     atime: toDate(ds['shm_atime'] as number),
     dtime: toDate(ds['shm_dtime'] as number),
@@ -110,7 +60,7 @@ export function stat(shmid: number): ShmStat {
 
 /** shmctl(IPC_RMID): the segment goes once the last process has detached. */
 export function remove(shmid: number): void {
-  checkInt('shmctl', libc.shmctl(shmid, libc.IPC_RMID, null), () => ({ shmid, cmd: 'IPC_RMID' }));
+  checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_RMID, null), () => ({ shmid, cmd: 'IPC_RMID' }));
 }
 
 export interface AttachOptions {
@@ -128,7 +78,7 @@ export class Attachment {
     readonly size: number,
     readonly readOnly: boolean,
   ) {
-    this.view = new SegmentView(libc.view(address, size), readOnly, () => this.#attached);
+    this.view = new SegmentView(ipc.view(address, size), readOnly, () => this.#attached);
   }
 
   static open(shmid: number, options: AttachOptions = {}): Attachment {

@@ -7,7 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ComposeLab } from '../../src/lab/compose-lab.ts';
+import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { run } from './support.ts';
 
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye';

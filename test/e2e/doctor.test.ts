@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ComposeLab } from '../../src/lab/compose-lab.ts';
+import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { run } from './support.ts';
 
 const CHECKS = ['Docker answers', 'Compose v2 or later', 'buildx', 'the lab image', 'architecture', 'free disk', 'one IPC namespace', 'ptrace for make gdb'];

@@ -6,7 +6,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComposeLab } from '../../src/lab/compose-lab.ts';
+import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { ROOT } from '../support/cli.ts';
 import { compose, make, run, type Ran } from './support.ts';
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const C_DIR = fileURLToPath(new URL('../fixtures/c/', import.meta.url));
+export const C_DIR = fileURLToPath(new URL('../fixtures/c', import.meta.url));
 /** How every probe is compiled, here or cross-compiled for another arch (scripts/ci/cross-probes.ts). */
 export const C_FLAGS = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Werror', '-O1', '-I', C_DIR];
 

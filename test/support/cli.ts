@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { IpcNamespace } from './ipc-namespace.ts';
 import { setprivAs } from './other-users.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = ['node', '--import', 'tsx', 'src/cli.ts'];
 
 export interface Finished {

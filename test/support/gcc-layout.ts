@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypeObject } from 'koffi';
-import type { Arch } from '../../src/sysv/structs.ts';
+import type { Arch } from '../../src/libc/structs.ts';
 
 const CROSS: Record<Arch, string> = { x64: 'x86_64-linux-gnu-gcc', arm64: 'aarch64-linux-gnu-gcc' };
 
-function compilerFor(arch: Arch): string {
+/** The gcc for `arch`: the host's own, or the cross compiler for the other one. */
+export function compilerFor(arch: Arch): string {
   const compiler = arch === process.arch ? 'gcc' : CROSS[arch];
   if (spawnSync(compiler, ['--version']).error) {
     throw new Error(`${compiler} is missing: install gcc-${arch === 'arm64' ? 'aarch64' : 'x86-64'}-linux-gnu (scripts/ci/docker-engine.sh does)`);

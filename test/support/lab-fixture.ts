@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { hexKey } from '../../src/sysv/shm.ts';
+import { hexKey } from '../../src/sysv/ipc-format.ts';
 import { randomKey, runLab, startLab, type Finished, type LabProcess, type RunOptions } from './cli.ts';
 import { IpcNamespace } from './ipc-namespace.ts';
 

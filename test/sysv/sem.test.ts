@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import koffi from 'koffi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SysvError } from '../../src/sysv/errors.ts';
-import * as c from '../../src/sysv/libc-sem.ts';
+import * as c from '../../src/libc/sem.ts';
 import {
   createSemaphoreSet, describeSemOps, getAll, getSemaphoreSet, getValue, getWaitingCount, IPC_CREAT, IPC_EXCL,
   IPC_NOWAIT, IPC_PRIVATE, removeSemaphoreSet, SEM_UNDO, SemaphoreInitTimeoutError, semop, semopAsync, semTimedOp,

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysvError } from '../../src/sysv/errors.ts';
 import { NotAttachedError, ReadOnlyViewError } from '../../src/sysv/segment-view.ts';
-import { attach, describeIpcFlags, getSegment, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, remove, stat, type Attachment } from '../../src/sysv/shm.ts';
+import { describeIpcFlags } from '../../src/sysv/ipc-format.ts';
+import { attach, getSegment, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, remove, stat, type Attachment } from '../../src/sysv/shm.ts';
 import { compileC, runC } from '../support/c-programs.ts';
 import { randomKey } from '../support/cli.ts';
 

@@ -1,0 +1,128 @@
+/**
+ * ipc-lab clean: remove the lab's leftover segments and semaphore sets, and only those.
+ *
+ * System V objects outlive the processes that make them: a server or a race writer killed with
+ * SIGKILL never calls IPC_RMID. This finds the lab's objects by the lab's own keys (ftok of the
+ * key file with each lab's project id, or --key), checks that each really is the lab's (a lab
+ * segment starts with its magic: IPCL, IPCR or IPCB; a lab semaphore set has the lab's number
+ * of semaphores), and removes those that nothing uses any more. An object with processes still
+ * attached is left alone unless --force: removing it would pull the rug from under them.
+ */
+import { existsSync } from 'node:fs';
+import type { KeyChoice } from '../labs/common/key.ts';
+import { allLabs, labWithMagic, type Lab } from '../labs/registry.ts';
+import { isErrno } from '../sysv/errors.ts';
+import { hexKey } from '../sysv/ipc-format.ts';
+import { getSemaphoreSet, removeSemaphoreSet, statSemaphores } from '../sysv/sem.ts';
+import { attach, ftok, getSegment, remove, stat } from '../sysv/shm.ts';
+import type { Narrator } from '../text/narrate.ts';
+import { describeAge } from '../text/numbers.ts';
+
+export interface CleanOptions extends Omit<KeyChoice, 'projectId'> {
+  /** Also remove objects that processes are still attached to. */
+  readonly force: boolean;
+  /** Say what would be removed, remove nothing. */
+  readonly dryRun: boolean;
+}
+
+/** One object found with a lab's key, and what to do with it. */
+interface Verdict {
+  readonly what: string;
+  readonly remove: boolean;
+  /** Why it stays (when it does). */
+  readonly why?: string;
+  /** A segment that processes are attached to: its set stays with it. */
+  readonly inUse?: boolean;
+  readonly removeIt: () => void;
+}
+
+/** The key to look under, and the lab it belongs to (none for an explicit --key: any lab's). */
+interface Place {
+  readonly label: string;
+  readonly key: number;
+  readonly lab: Lab | undefined;
+}
+
+/** The lab's signature at the start of a segment, or why it is not a lab's. */
+function signature(shmid: number, lab: Lab | undefined): { lab: boolean; what: string } {
+  let a;
+  try {
+    a = attach(shmid, { readOnly: true });
+  } catch (error) {
+    if (isErrno(error, 'EACCES')) return { lab: false, what: 'not readable by this user (EACCES)' };
+    throw error;
+  }
+  try {
+    const head = a.view.read(0, Math.min(4, a.size));
+    const owner = labWithMagic(head);
+    const magic = Buffer.from(head).toString('latin1');
+    if (owner && (!lab || owner === lab)) return { lab: true, what: `magic "${magic}"` };
+    if (owner) return { lab: false, what: `magic "${magic}" of the ${owner.name} lab, under the ${lab!.name} lab's key` };
+    if (a.view.read(0, a.size).every((b) => b === 0)) return { lab: true, what: 'zero-filled: its creator died before writing' };
+    return { lab: false, what: `starts with ${JSON.stringify(magic)}, not a lab magic` };
+  } finally {
+    a.detach();
+  }
+}
+
+function judgeSegment(place: Place, force: boolean): Verdict | undefined {
+  let shmid: number;
+  try {
+    shmid = getSegment(place.key, 0, 0);
+  } catch (error) {
+    if (isErrno(error, 'absent')) return undefined;
+    throw error;
+  }
+  const st = stat(shmid);
+  const sig = signature(shmid, place.lab);
+  const what = `segment ${shmid} (${place.label}, key ${hexKey(place.key)}, ${sig.what}, created by pid ${st.cpid} ${describeAge(st.ctime)} ago, ${st.nattch} attached)`;
+  const removeIt = () => remove(shmid);
+  if (!sig.lab) return { what, remove: false, why: "not the lab's", removeIt };
+  if (st.nattch > 0 && !force) return { what, remove: false, why: 'still in use; stop its processes first, or --force', inUse: true, removeIt };
+  return { what, remove: true, removeIt };
+}
+
+function judgeSet(place: Place, segmentInUse: boolean, force: boolean): Verdict | undefined {
+  let semid: number;
+  try {
+    semid = getSemaphoreSet(place.key, 0, 0);
+  } catch (error) {
+    if (isErrno(error, 'absent')) return undefined;
+    throw error;
+  }
+  const st = statSemaphores(semid);
+  const what = `semaphore set ${semid} (${place.label}, key ${hexKey(place.key)}, ${st.nsems} semaphore(s), last semop ${st.otime ? `${describeAge(st.otime)} ago` : 'never'})`;
+  const removeIt = () => removeSemaphoreSet(semid);
+  const expected = place.lab?.semaphores.length;
+  if (expected !== undefined && st.nsems !== expected) {
+    return { what, remove: false, why: expected === 0 ? `the ${place.lab!.name} lab makes no semaphore set` : `the ${place.lab!.name} lab uses ${expected}`, removeIt };
+  }
+  // A set has no attach count; its segment's says whether its pair is still in use.
+  if (segmentInUse && !force) return { what, remove: false, why: 'its segment is still in use', removeIt };
+  return { what, remove: true, removeIt };
+}
+
+export async function runClean(options: CleanOptions, say: Narrator): Promise<number> {
+  const places: Place[] = [];
+  if (options.key !== undefined) places.push({ label: '--key', key: options.key, lab: undefined });
+  else if (existsSync(options.keyFile)) for (const lab of allLabs()) places.push({ label: lab.name, key: ftok(options.keyFile, lab.projectId), lab });
+  else say.note(`no key file at ${options.keyFile}: no lab key to look for (pass --key-file or --key)`);
+
+  const verdicts: Verdict[] = [];
+  for (const place of places) {
+    const segment = judgeSegment(place, options.force);
+    const set = judgeSet(place, segment?.inUse === true, options.force);
+    for (const v of [segment, set]) if (v) verdicts.push(v);
+  }
+  for (const v of verdicts) {
+    if (!v.remove) {
+      say.warn(`left alone: ${v.what}: ${v.why}`);
+      continue;
+    }
+    if (!options.dryRun) v.removeIt();
+    say.good(`${options.dryRun ? 'would remove' : 'removed'} ${v.what}`);
+  }
+  const removed = verdicts.filter((v) => v.remove).length;
+  say.block(`${options.dryRun ? 'would remove' : 'removed'} ${removed} object(s), left ${verdicts.length - removed} alone`);
+  return 0;
+}

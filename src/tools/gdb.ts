@@ -1,0 +1,121 @@
+/**
+ * ipc-lab gdb: attach gdb to the server's process and print the segment at the address where
+ * that process mapped it: the header and message as bytes, the strings, the double.
+ *
+ * A System V segment shows in /proc/PID/maps as `/SYSV<key in hex> (deleted)` ("deleted"
+ * always: the kernel backs it with an unlinked shmem file). That line gives the attach address
+ * in *that* process; another process maps the same pages elsewhere. Needs ptrace rights over
+ * the server: CAP_SYS_PTRACE (and CAP_DAC_OVERRIDE to open its /proc/PID/mem), which only the
+ * compose `debug` profile grants.
+ *
+ *   $ docker compose --profile debug run --rm debug        (make gdb)
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { LabError } from '../core/errors.ts';
+import type { Field } from '../layout/c-layout.ts';
+import { resolveKey, type KeyChoice } from '../labs/common/key.ts';
+import type { Lab } from '../labs/registry.ts';
+import { hexKey } from '../sysv/ipc-format.ts';
+import type { Narrator } from '../text/narrate.ts';
+
+export interface GdbOptions extends KeyChoice {
+  /** Whose segment: its project id, and what to print of it. */
+  readonly lab: Lab;
+  /** Attach to this process instead of searching every process's maps. */
+  readonly pid: number | undefined;
+  /** Open gdb's text UI instead of printing and detaching. */
+  readonly tui: boolean;
+}
+
+export class GdbError extends LabError {
+  override readonly name = 'GdbError';
+
+  constructor(message: string) {
+    super('failed', message);
+  }
+}
+
+/** How gdb's x command shows each C type, and in words. */
+const X_FORMATS: Record<string, { format: string; words: string }> = {
+  int32_t: { format: 'dw', words: 'x/dw: 4-byte decimal' },
+  uint32_t: { format: 'uw', words: 'x/uw: 4-byte unsigned' },
+  uint16_t: { format: 'uh', words: 'x/uh: 2-byte unsigned' },
+  uint64_t: { format: 'ug', words: 'x/ug: 8-byte unsigned' },
+  double: { format: 'fg', words: 'x/fg: 8-byte float' },
+};
+
+/** The gdb commands that print the lab's structs at `address`: the bytes, the strings, the numbers. */
+export function gdbCommands(lab: Lab, address: string): string[] {
+  const structs = lab.structs;
+  const bytes = Math.max(...structs.map((s) => s.offset + s.size));
+  const fields = structs.flatMap((s) => s.fields.map((f) => ({ struct: s.name, f })));
+  const chosen = lab.gdb ? lab.gdb.fields.map((name) => fields.find(({ struct, f }) => `${struct}.${f.name}` === name)!.f) : fields.map(({ f }) => f);
+  const strings = chosen.filter((f) => f.ctype === 'char' && f.count !== undefined && f.count > 0);
+  const numbers = chosen.filter((f: Field) => f.count === undefined && X_FORMATS[f.ctype]);
+  const at = (offset: number): string => `${address}+${offset}`;
+  const words = [...new Set(numbers.map((f) => X_FORMATS[f.ctype]!.words))].join(', ');
+  return [
+    `echo \\n# ${lab.gdb?.bytesTitle ?? `the ${structs.map((s) => s.name).join(' and ')}`}, ${bytes} bytes from the attach address\\n`,
+    `x/${bytes}xb ${address}`,
+    ...(strings.length ? [`echo \\n# the strings (char arrays, NUL-terminated)\\n`, ...strings.map((f) => `x/s ${at(f.offset)}`)] : []),
+    ...(numbers.length ? [`echo \\n# ${lab.gdb?.numbersTitle ?? 'the numbers'} (${words})\\n`, ...numbers.map((f) => `x/${X_FORMATS[f.ctype]!.format} ${at(f.offset)}`)] : []),
+  ];
+}
+
+interface Mapping {
+  readonly pid: number;
+  readonly address: string;
+  readonly line: string;
+}
+
+/** Every process whose maps show the segment with this key (as far as this process can see). */
+export function findMappings(key: number, onlyPid?: number): Mapping[] {
+  const tag = `/SYSV${(key >>> 0).toString(16).padStart(8, '0')}`;
+  const pids = onlyPid !== undefined ? [onlyPid] : readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const found: Mapping[] = [];
+  for (const pid of pids) {
+    let maps: string;
+    try {
+      maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const line of maps.split('\n')) {
+      if (line.includes(tag)) found.push({ pid, address: `0x${line.split('-')[0]}`, line: line.trim() });
+    }
+  }
+  return found;
+}
+
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+export async function runGdb(options: GdbOptions, say: Narrator): Promise<number> {
+  const key = resolveKey(options, say);
+  const mappings = findMappings(key, options.pid);
+  // The writer is the one that mapped it read-write ("rw-s"); readers map it "r--s".
+  const target = mappings.find((m) => m.line.includes(' rw-s ')) ?? mappings[0];
+  if (!target) {
+    throw new GdbError(`no process here has the segment ${hexKey(key)} mapped (no /SYSV${(key >>> 0).toString(16).padStart(8, '0')} in /proc/*/maps). Is the server running, and does this container share its PID namespace (compose: pid: "service:server")?`);
+  }
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
+  say.note(`this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_DAC_OVERRIDE is bit 1: 0x2, CAP_SYS_PTRACE bit 19: 0x80000)`);
+  say.step(`the segment in /proc/${target.pid}/maps (${processName(target.pid)})`);
+  say.block(target.line);
+  say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');
+  const commands = gdbCommands(options.lab, target.address);
+  // sysroot /: read the executable from this container's own (identical) image, not through
+  // /proc/PID/root, which ptrace rights alone do not open.
+  const gdbArgs = ['-q', '-nx', '-iex', 'set sysroot /', '-p', String(target.pid), ...(options.tui ? ['-tui'] : ['-batch']), ...commands.flatMap((c) => ['-ex', c])];
+  say.step(`gdb ${options.tui ? '(text UI; `detach` then `quit` to leave the server running)' : '(batch: prints, then detaches; the server keeps running)'}`);
+  say.note(`gdb -p ${target.pid} ${commands.filter((c) => !c.startsWith('echo')).map((c) => `-ex '${c}'`).join(' ')}`);
+  const result = spawnSync('gdb', gdbArgs, { stdio: 'inherit' });
+  if (result.error) throw new GdbError(`could not run gdb: ${result.error.message}`);
+  return result.status ?? 1;
+}

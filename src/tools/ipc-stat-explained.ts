@@ -1,0 +1,97 @@
+/**
+ * shmctl(IPC_STAT) in words: what each field of struct shmid_ds says about the segment, with
+ * the key taken apart the way ftok(3) put it together, ids turned into names, and pids into the
+ * processes they are (where this process can see them).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { hexKey, octalMode } from '../sysv/ipc-format.ts';
+import type { ShmStat } from '../sysv/shm.ts';
+import { describeAge } from '../text/numbers.ts';
+
+export interface KeyParts {
+  readonly projectId: number;
+  readonly deviceByte: number;
+  readonly inodeBits: number;
+}
+
+/** ftok's key: proj_id in the top 8 bits, st_dev's low 8 bits, then st_ino's low 16 bits. */
+export function keyParts(key: number): KeyParts {
+  const k = key >>> 0;
+  return { projectId: k >>> 24, deviceByte: (k >>> 16) & 0xff, inodeBits: k & 0xffff };
+}
+
+export function rwx(mode: number): string {
+  return [6, 3, 0].map((shift) => {
+    const bits = (mode >> shift) & 7;
+    return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
+  }).join('');
+}
+
+function namesFrom(file: string): Map<number, string> {
+  try {
+    return new Map(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
+      const [name = '?', , id = '-1'] = line.split(':');
+      return [Number(id), name] as const;
+    }));
+  } catch {
+    return new Map();
+  }
+}
+
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return 'not visible from here: another PID namespace, or gone';
+  }
+}
+
+const hex = (n: number, digits: number): string => `0x${n.toString(16).padStart(digits, '0')}`;
+
+function when(date: Date | null, now: Date): string {
+  return date ? `${date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${describeAge(date, now)} ago)` : 'not set';
+}
+
+export interface ExplainOptions {
+  readonly keyFile?: string | undefined;
+  readonly now?: Date;
+}
+
+/** Label, value and meaning rows, ready for a table. */
+export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions = {}): Array<[string, string, string]> {
+  const now = options.now ?? new Date();
+  const users = namesFrom('/etc/passwd');
+  const groups = namesFrom('/etc/group');
+  const user = (uid: number): string => `${uid} (${users.get(uid) ?? 'no name here'})`;
+  const group = (gid: number): string => `${gid} (${groups.get(gid) ?? 'no name here'})`;
+  const parts = keyParts(st.key);
+  const rows: Array<[string, string, string]> = [
+    ['shmid', String(shmid), "the kernel's id for the segment (shmget returned it)"],
+    ['key', st.key === 0 ? '0x00000000 (IPC_PRIVATE or removed)' : hexKey(st.key), 'what shmget looked it up by'],
+  ];
+  if (st.key !== 0) {
+    rows.push(['  ftok parts', `proj_id ${hex(parts.projectId, 2)} | st_dev & 0xff = ${hex(parts.deviceByte, 2)} | st_ino & 0xffff = ${hex(parts.inodeBits, 4)}`, 'the key file\'s inode and device, and the project id']);
+    if (options.keyFile) {
+      try {
+        const file = statSync(options.keyFile);
+        const same = (file.dev & 0xff) === parts.deviceByte && (file.ino & 0xffff) === parts.inodeBits;
+        rows.push(['  key file', `${options.keyFile}: st_dev ${hex(file.dev, 1)}, st_ino ${file.ino}`, same ? 'matches the key' : 'does NOT match: another file, or an explicit --key']);
+      } catch {
+        rows.push(['  key file', `${options.keyFile}: not visible here`, '']);
+      }
+    }
+  }
+  rows.push(
+    ['owner', `uid ${user(st.uid)}, gid ${group(st.gid)}`, 'who the permission bits apply to (IPC_SET can change it)'],
+    ['creator', `uid ${user(st.cuid)}, gid ${group(st.cgid)}`, 'who created it (never changes)'],
+    ['mode', `${octalMode(st.mode)} ${rwx(st.mode)}${st.markedForRemoval ? ' +SHM_DEST' : ''}`, st.markedForRemoval ? 'removed (IPC_RMID): goes when the last process detaches' : 'owner, group, others; x means nothing for shared memory'],
+    ['size', `${st.size} bytes`, 'shm_segsz: as asked; the kernel maps whole pages'],
+    ['cpid', `${st.cpid} (${processName(st.cpid)})`, 'the process that created it'],
+    ['lpid', `${st.lpid} (${processName(st.lpid)})`, 'the last process to shmat or shmdt it'],
+    ['nattch', String(st.nattch), 'processes attached now'],
+    ['atime', when(st.atime, now), 'last shmat'],
+    ['dtime', when(st.dtime, now), 'last shmdt'],
+    ['ctime', when(st.ctime, now), 'created, or last changed by IPC_SET/IPC_RMID'],
+  );
+  return rows;
+}

@@ -1,0 +1,32 @@
+import koffi from 'koffi';
+import { describe, expect, it } from 'vitest';
+import { semStructsFor } from '../../src/libc/structs.ts';
+import { assertLayoutWithGcc } from '../support/gcc-layout.ts';
+
+describe.each(['x64', 'arm64'] as const)('semaphore structs on %s', (arch) => {
+  const { SEMID_DS, SEMBUF, TIMESPEC } = semStructsFor(arch);
+
+  it('have every field where glibc puts it (checked by gcc at compile time)', () => {
+    assertLayoutWithGcc(arch, ['sys/sem.h', 'time.h'], { semid_ds: SEMID_DS, sembuf: SEMBUF, timespec: TIMESPEC });
+  });
+
+  it('share the six-byte sembuf and the 16-byte timespec', () => {
+    expect(koffi.sizeof(SEMBUF)).toBe(6);
+    expect(koffi.sizeof(TIMESPEC)).toBe(16);
+  });
+});
+
+describe('struct semid_ds differs between the 64-bit arches, unlike shmid_ds', () => {
+  it('keeps the __sem_*time_high words on x86_64 only', () => {
+    expect(koffi.sizeof(semStructsFor('x64').SEMID_DS)).toBe(104);
+    expect(koffi.offsetof(semStructsFor('x64').SEMID_DS, 'sem_nsems')).toBe(80);
+    expect(koffi.sizeof(semStructsFor('arm64').SEMID_DS)).toBe(88);
+    expect(koffi.offsetof(semStructsFor('arm64').SEMID_DS, 'sem_nsems')).toBe(64);
+  });
+
+  it('reuses the one ipc_perm of structs.ts', () => {
+    for (const arch of ['x64', 'arm64'] as const) {
+      expect(semStructsFor(arch).SEMID_DS.members?.['sem_perm']).toMatchObject({ offset: 0, type: { size: 48 } });
+    }
+  });
+});
