@@ -18,7 +18,9 @@ async function load() {
     return await import(source.href);
   } catch (error) {
     if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    process.stderr.write('ipc-lab: not built yet (no dist/cli.js): run `npm run build` once, or `npm run lab -- <command>` in a checkout after `npm ci`\n');
+    process.stderr.write(
+      'ipc-lab: not built yet (no dist/cli.js): run `npm run build` once, or `npm run lab -- <command>` in a checkout after `npm ci`\n',
+    );
     process.exit(1);
   }
 }

@@ -40,6 +40,15 @@ if (!existsSync(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))) 
   }
 }
 
+// Then the formatter and the linter (Biome, biome.json): the code keeps one style and one width.
+{
+  const code = run(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--no-errors-on-unmatched'], { shell: false });
+  if (code !== 0) {
+    console.error('test: the code is not formatted or linted as biome.json says: `npx biome check --write` fixes most of it');
+    process.exit(code);
+  }
+}
+
 // vitest's own entry run by this node: no shell, no .cmd shim, the same on Windows.
 const vitest = [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--passWithNoTests'];
 const canUnshare = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['--ipc', 'true']).status === 0;
@@ -64,13 +73,19 @@ if (where === 'host') {
   const all = [...vitest, ...projects, ...reportArgs('all'), ...args];
   code = canUnshare ? run('unshare', ['--ipc', '--', ...all]) : run(all[0], all.slice(1), { shell: false });
 } else {
-  console.log(`test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'}), end-to-end tests here`);
+  console.log(
+    `test: System V tests in a Linux container (this host: ${process.platform}, ${process.getuid?.() === 0 ? 'root' : 'not root'}), ` +
+      `end-to-end tests here`,
+  );
   // A project of its own: the test container must not touch a lab that may be running.
   const compose = ['compose', '--project-name', 'ipc-lab-test', '--profile', 'test'];
   const sysv = run('docker', [...compose, 'run', '--rm', '--build', 'test', '--passWithNoTests', ...reportArgs('sysv'), ...args]);
   run('docker', [...compose, 'down', '--volumes', '--remove-orphans'], { stdio: 'ignore' });
   // IPC_LAB_E2E=0 runs only the container half (CI uses it to check this path on Linux).
-  const e2e = process.env.IPC_LAB_E2E === '0' ? 0 : run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...reportArgs('e2e'), ...args], { shell: false });
+  const e2e =
+    process.env.IPC_LAB_E2E === '0'
+      ? 0
+      : run(vitest[0], [...vitest.slice(1), '--project', 'e2e', ...reportArgs('e2e'), ...args], { shell: false });
   code = sysv !== 0 ? sysv : e2e;
 }
 

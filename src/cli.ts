@@ -56,7 +56,9 @@ export function reportError(command: string, error: unknown, write = (text: stri
     write(`${label}: ${err.message}\n`);
     return EXIT.failed.code;
   }
-  write(`${label}: internal error in ipc-lab ${command}: ${err.stack ?? err.message}\nThis is a bug; please report it with the output above.\n`);
+  write(
+    `${label}: internal error in ipc-lab ${command}: ${err.stack ?? err.message}\nThis is a bug; please report it with the output above.\n`,
+  );
   return EXIT.internal.code;
 }
 

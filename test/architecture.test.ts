@@ -25,15 +25,20 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** src/labs/ring/ring.ts -> labs; src/cli.ts -> cli. */
 const layerOf = (file: string): string => relative(SRC, file).split('/')[0]!.replace(/\.ts$/, '');
 
 const imports = sources(SRC).flatMap((file) =>
-  [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from '(\.[^']+)'/gm), ...readFileSync(file, 'utf8').matchAll(/import\('(\.[^']+)'\)/g)]
-    .map((m) => ({ file: relative(ROOT, file), from: layerOf(file), to: layerOf(resolve(dirname(file), m[1]!)) })));
+  [
+    ...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from '(\.[^']+)'/gm),
+    ...readFileSync(file, 'utf8').matchAll(/import\('(\.[^']+)'\)/g),
+  ].map((m) => ({ file: relative(ROOT, file), from: layerOf(file), to: layerOf(resolve(dirname(file), m[1]!)) })),
+);
 
 describe('the layers of src/', () => {
   it('are the folders the README names, and nothing else', () => {
@@ -41,7 +46,9 @@ describe('the layers of src/', () => {
   });
 
   it('import only downwards', () => {
-    const wrong = imports.filter((i) => i.to !== i.from && !MAY_IMPORT[i.from]!.includes(i.to)).map((i) => `${i.file} imports from ${i.to}/`);
+    const wrong = imports
+      .filter((i) => i.to !== i.from && !MAY_IMPORT[i.from]!.includes(i.to))
+      .map((i) => `${i.file} imports from ${i.to}/`);
     expect(wrong).toEqual([]);
     expect(imports.length).toBeGreaterThan(100);
   });
@@ -51,7 +58,21 @@ describe('the layers of src/', () => {
   });
 
   it('load koffi only in libc/', () => {
-    const koffi = sources(SRC).filter((f) => /from 'koffi'/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f).split('/')[0]);
+    const koffi = sources(SRC)
+      .filter((f) => /from 'koffi'/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f).split('/')[0]);
     expect(new Set(koffi)).toEqual(new Set(['libc']));
+  });
+});
+
+describe('the code', () => {
+  it('keeps to 140 columns, the width biome.json formats to', () => {
+    const files = ['src', 'test', 'scripts'].flatMap((d) => sources(join(ROOT, d)));
+    const long = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (line.length > 140 ? [`${relative(ROOT, f)}:${i + 1}`] : [])),
+    );
+    expect(long).toEqual([]);
   });
 });

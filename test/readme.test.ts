@@ -8,14 +8,17 @@ import { ROOT } from './support/cli.ts';
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const built = README.slice(README.indexOf('## How it is built'), README.indexOf('## Make targets'));
 const tree = built.slice(built.indexOf('```\nsrc/'), built.indexOf('```', built.indexOf('```\nsrc/') + 3));
-const dirs = (path: string): string[] => readdirSync(join(ROOT, path), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const dirs = (path: string): string[] =>
+  readdirSync(join(ROOT, path), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
 
 describe('the README', () => {
   it('lists the exit codes as the table says, word for word', () => {
     expect(README.replace(/\s+/g, ' ')).toContain(exitCodesText());
   });
 
-  it("shows every folder of src/ and of src/labs/ in its tree, and none that is not there", () => {
+  it('shows every folder of src/ and of src/labs/ in its tree, and none that is not there', () => {
     for (const dir of dirs('src')) expect(tree, `src/${dir}/`).toMatch(new RegExp(`\\b${dir}/`));
     for (const dir of dirs('src/labs')) expect(tree, `src/labs/${dir}/`).toMatch(new RegExp(`\\b${dir}/`));
     const named = [...tree.matchAll(/^ {2,4}(\w[\w-]*)\/(?= )/gm)].map((m) => m[1]);

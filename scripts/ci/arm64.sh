@@ -11,7 +11,7 @@
 #      the race and ring labs (arm64's weaker memory model) and C/TypeScript interop;
 #   5. end to end (test/e2e/arm64.test.ts): an arm64 lab, and an amd64 server with an arm64 client.
 # Struct layouts for both arches are already checked on the host (gcc and the aarch64 cross gcc,
-# test/sysv/structs.test.ts) and the usage and formatting tests do not depend on the arch.
+# test/libc/structs.test.ts, test/labs/registry.test.ts); usage and formatting do not depend on it.
 # Needs a Docker Engine with qemu-aarch64 binfmt (scripts/ci/docker-engine.sh), root, the npm
 # packages on the host, and ipc-lab:latest (amd64) for the mixed test. Prints each part's time
 # and vitest's summaries; exits non-zero on a failure.
@@ -21,8 +21,8 @@ export IPC_LAB_BASE_IMAGE=ipc-lab/base:offline-arm64 IPC_LAB_NODE_IMAGE=ipc-lab/
   IPC_LAB_TEST_BASE_IMAGE=ipc-lab/base:offline-arm64 IPC_LAB_TEST_COMPILERS=0 IPC_LAB_NPM_CI_FLAGS=--offline \
   IPC_LAB_BUILD_NETWORK=none IPC_LAB_IMAGE=ipc-lab:arm64 IPC_LAB_TEST_IMAGE=ipc-lab-test:arm64
 # What depends on the architecture (see above); everything else runs natively in the other stages.
-ARCH_TESTS=(test/contract.test.ts test/sysv/shm.test.ts test/sysv/sem.test.ts test/sysv/sem-prepared.test.ts
-  test/segment-codec.test.ts test/interop.test.ts test/race.test.ts test/ring.test.ts)
+ARCH_TESTS=(test/labs/message/contract.test.ts test/sysv/shm.test.ts test/sysv/sem.test.ts test/sysv/sem-prepared.test.ts
+  test/labs/message/codec.test.ts test/labs/message/interop.test.ts test/labs/race/race.test.ts test/labs/ring/ring.test.ts)
 part() { printf 'arm64 (%ss): %s\n' "$SECONDS" "$*"; }
 
 part "offline arm64 images and npm packages"

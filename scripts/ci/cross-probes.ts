@@ -16,6 +16,8 @@ if (!compiler || !outDir) {
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
-const probes = readdirSync(C_DIR).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2));
+const probes = readdirSync(C_DIR)
+  .filter((f) => f.endsWith('.c'))
+  .map((f) => f.slice(0, -2));
 for (const name of probes) execFileSync(compiler, [...C_FLAGS, '-o', join(outDir, name), join(C_DIR, `${name}.c`)], { stdio: 'inherit' });
 process.stdout.write(`cross-probes: ${probes.length} probes for ${compiler} in ${outDir}: ${probes.join(', ')}\n`);

@@ -32,7 +32,10 @@ const RUNNABLE_LANGS = new Set(['sh', 'bash']);
 
 /** The handouts of a folder in order (00-setup.md ... instructor-notes.md), without its README. */
 export function handoutFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f !== 'README.md')
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /** `sh run exit=1 timeout=300` → lang, words and attributes. */
@@ -84,23 +87,27 @@ function fenceLines(source: string): number[] {
 export function parseHandout(file: string, source = readFileSync(file, 'utf8')): Handout {
   const text = source.replace(/\r\n/g, '\n'); // a zip download or a Windows editor may bring CRLF
   const tokens = new Lexer().lex(text);
-  const title = (tokens.find((t) => t.type === 'heading' && (t as Tokens.Heading).depth === 1) as Tokens.Heading | undefined)?.text ?? basename(file);
+  const title =
+    (tokens.find((t) => t.type === 'heading' && (t as Tokens.Heading).depth === 1) as Tokens.Heading | undefined)?.text ?? basename(file);
   const problems: string[] = [];
   const steps: Step[] = [];
   const starts = fenceLines(text);
   const blocks = fencedBlocks(tokens).map((block, k) => ({ block, info: parseInfo(block.lang ?? ''), line: starts[k] ?? 0 }));
-  if (starts.length !== blocks.length) problems.push(`${basename(file)}: ${starts.length} code fences but ${blocks.length} code blocks: an unclosed fence?`);
+  if (starts.length !== blocks.length)
+    problems.push(`${basename(file)}: ${starts.length} code fences but ${blocks.length} code blocks: an unclosed fence?`);
   for (const [i, { block, info, line }] of blocks.entries()) {
     const where = `${basename(file)}:${line}`;
     if (info.words.has('output')) {
-      for (const word of info.words) if (word !== 'output') problems.push(`${where}: unknown word ${JSON.stringify(word)} in \`${block.lang}\``);
+      for (const word of info.words)
+        if (word !== 'output') problems.push(`${where}: unknown word ${JSON.stringify(word)} in \`${block.lang}\``);
       if (!blocks[i - 1]?.info.words.has('run')) problems.push(`${where}: an output block must follow a \`sh run\` block`);
       continue;
     }
     if (!info.words.has('run')) continue;
     if (!RUNNABLE_LANGS.has(info.lang)) problems.push(`${where}: only \`sh run\` (or \`bash run\`) blocks run, not \`${block.lang}\``);
     for (const word of info.words) if (word !== 'run') problems.push(`${where}: unknown word ${JSON.stringify(word)} in \`${block.lang}\``);
-    for (const key of info.attrs.keys()) if (key !== 'exit' && key !== 'timeout') problems.push(`${where}: unknown attribute ${JSON.stringify(key)} (known: exit, timeout)`);
+    for (const key of info.attrs.keys())
+      if (key !== 'exit' && key !== 'timeout') problems.push(`${where}: unknown attribute ${JSON.stringify(key)} (known: exit, timeout)`);
     const exitCode = Number(info.attrs.get('exit') ?? 0);
     const timeoutSeconds = Number(info.attrs.get('timeout') ?? DEFAULT_TIMEOUT_SECONDS);
     if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) problems.push(`${where}: exit= takes an exit code, 0 to 255`);

@@ -38,7 +38,8 @@ export interface CheckOptions {
 /** Why steps cannot run on a pseudo-terminal here, or undefined when they can. */
 export function cannotUseTerminal(): string | undefined {
   if (process.platform !== 'linux') return 'running steps on a terminal needs Linux (util-linux script)';
-  if (spawnSync('script', ['-qefc', 'true', '/dev/null'], { stdio: 'ignore' }).status !== 0) return 'util-linux script is missing (apt install bsdutils)';
+  if (spawnSync('script', ['-qefc', 'true', '/dev/null'], { stdio: 'ignore' }).status !== 0)
+    return 'util-linux script is missing (apt install bsdutils)';
   return undefined;
 }
 
@@ -51,9 +52,27 @@ const SAVE_FILE = 'ipc-lab-images.tar';
  * have set (`make check-handouts UNSAFE=1` must not turn handout 6's locked run unsafe).
  * OFFLINE and the IPC_LAB_*_IMAGE build settings pass: they choose where images come from.
  */
-const NOT_FROM_THE_CALLER = ['MAKELEVEL', 'MAKEFLAGS', 'MFLAGS', 'MAKEOVERRIDES', 'MAKE_TERMOUT', 'MAKE_TERMERR',
-  'UNSAFE', 'STEP', 'IPC_LAB_STEP', 'TUI', 'RACE_SECONDS', 'RING_BYTES', 'RING_SLOT_SIZE', 'UP_FLAGS', 'BUILD_FLAGS',
-  'SAVE_FILE', 'HANDOUTS', 'CYCLES', 'COMPOSE'];
+const NOT_FROM_THE_CALLER = [
+  'MAKELEVEL',
+  'MAKEFLAGS',
+  'MFLAGS',
+  'MAKEOVERRIDES',
+  'MAKE_TERMOUT',
+  'MAKE_TERMERR',
+  'UNSAFE',
+  'STEP',
+  'IPC_LAB_STEP',
+  'TUI',
+  'RACE_SECONDS',
+  'RING_BYTES',
+  'RING_SLOT_SIZE',
+  'UP_FLAGS',
+  'BUILD_FLAGS',
+  'SAVE_FILE',
+  'HANDOUTS',
+  'CYCLES',
+  'COMPOSE',
+];
 
 export function readerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const clean = { ...env };
@@ -80,7 +99,9 @@ const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
 export function interruptChecker(): void {
   interrupted = true;
   for (const pid of running) signalGroup(pid, 'SIGTERM');
-  setTimeout(() => { for (const pid of running) signalGroup(pid, 'SIGKILL'); }, 5000).unref();
+  setTimeout(() => {
+    for (const pid of running) signalGroup(pid, 'SIGKILL');
+  }, 5000).unref();
 }
 
 export const wasInterrupted = (): boolean => interrupted;
@@ -100,7 +121,13 @@ interface Ran {
  * not keep their relative order, see matchOutput) or on a terminal (one stream); stops it at
  * the timeout. Refused once interrupted.
  */
-export async function runCommand(command: string, cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env, terminal = false): Promise<Ran> {
+export async function runCommand(
+  command: string,
+  cwd: string,
+  timeoutSeconds: number,
+  env: NodeJS.ProcessEnv = process.env,
+  terminal = false,
+): Promise<Ran> {
   if (interrupted) return { output: '', streams: undefined, code: null, signal: 'SIGINT', timedOut: false };
   if (!terminal) return spawnCommand(['bash', '-o', 'pipefail', '-c', command], cwd, timeoutSeconds, env, false, true);
   // script(1) gives the command a pseudo-terminal and copies what it shows to our pipe.
@@ -109,16 +136,34 @@ export async function runCommand(command: string, cwd: string, timeoutSeconds: n
     writeFileSync(join(dir, 'step.sh'), `exec 2>&1\n${command}\n`);
     // Its stdin stays open and silent, like a reader's keyboard: at end-of-file script would
     // type ^D into the terminal, and programs reading it (docker compose exec) would echo it.
-    return await spawnCommand(['script', '-qefc', `bash -o pipefail ${join(dir, 'step.sh')}`, '/dev/null'], cwd, timeoutSeconds, { TERM: 'xterm-256color', ...env }, true);
+    return await spawnCommand(
+      ['script', '-qefc', `bash -o pipefail ${join(dir, 'step.sh')}`, '/dev/null'],
+      cwd,
+      timeoutSeconds,
+      { TERM: 'xterm-256color', ...env },
+      true,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv, openStdin = false, withStderr = false): Promise<Ran> {
+function spawnCommand(
+  argv: readonly string[],
+  cwd: string,
+  timeoutSeconds: number,
+  env: NodeJS.ProcessEnv,
+  openStdin = false,
+  withStderr = false,
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     // A process group of its own (detached), so a timeout stops the command and its children.
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', withStderr ? 'pipe' : 'ignore'], detached: true });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
+      stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', withStderr ? 'pipe' : 'ignore'],
+      detached: true,
+    });
     child.stdin?.on('error', () => {}); // the command may exit without reading it
     const pipes = [child.stdout!, ...(child.stderr ? [child.stderr] : [])];
     const apart = ['', ''];
@@ -126,16 +171,20 @@ function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: numb
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
-    pipes.forEach((pipe, n) => pipe.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      apart[n] += chunk;
-    }));
-    const timers = [setTimeout(() => {
-      timedOut = true;
-      if (pid === undefined) return;
-      signalGroup(pid, 'SIGTERM');
-      timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), 5000));
-    }, timeoutSeconds * 1000)];
+    for (const [n, pipe] of pipes.entries()) {
+      pipe.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        apart[n] += chunk;
+      });
+    }
+    const timers = [
+      setTimeout(() => {
+        timedOut = true;
+        if (pid === undefined) return;
+        signalGroup(pid, 'SIGTERM');
+        timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), 5000));
+      }, timeoutSeconds * 1000),
+    ];
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       child.stdin?.destroy();
@@ -145,12 +194,28 @@ function spawnCommand(argv: readonly string[], cwd: string, timeoutSeconds: numb
         if (timedOut) signalGroup(pid, 'SIGKILL'); // children that outlived bash's SIGTERM
       }
       // A background grandchild may hold a pipe open: take what came within a moment.
-      const done = (): void => resolve({ output, streams: withStderr ? { arrived: output, stdout: apart[0]!, stderr: apart[1]! } : undefined, code, signal, timedOut });
+      const done = (): void =>
+        resolve({
+          output,
+          streams: withStderr ? { arrived: output, stdout: apart[0]!, stderr: apart[1]! } : undefined,
+          code,
+          signal,
+          timedOut,
+        });
       const open = pipes.filter((pipe) => !pipe.readableEnded);
       if (open.length === 0) return done();
-      const grace = setTimeout(() => { for (const pipe of open) pipe.destroy(); done(); }, 2000);
+      const grace = setTimeout(() => {
+        for (const pipe of open) pipe.destroy();
+        done();
+      }, 2000);
       let left = open.length;
-      for (const pipe of open) pipe.once('end', () => { if (--left === 0) { clearTimeout(grace); done(); } });
+      for (const pipe of open)
+        pipe.once('end', () => {
+          if (--left === 0) {
+            clearTimeout(grace);
+            done();
+          }
+        });
     });
   });
 }
@@ -167,13 +232,20 @@ async function checkHandout(handout: Handout, options: CheckOptions): Promise<St
   let bindings: Bindings = new Map();
   for (const step of handout.steps) {
     const started = performance.now();
-    const { output, streams, code, signal, timedOut } = await runCommand(step.command, options.cwd, step.timeoutSeconds, env, options.terminal);
+    const { output, streams, code, signal, timedOut } = await runCommand(
+      step.command,
+      options.cwd,
+      step.timeoutSeconds,
+      env,
+      options.terminal,
+    );
     const seconds = (performance.now() - started) / 1000;
     const problems: string[] = [];
     if (interrupted) problems.push('the checker was interrupted');
     else if (timedOut) problems.push(`it was still running after ${step.timeoutSeconds} s (timeout=) and was stopped`);
     else if (code === null) problems.push(`it was killed by ${signal}`);
-    else if (code !== step.exitCode) problems.push(`it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`);
+    else if (code !== step.exitCode)
+      problems.push(`it exited with code ${code}, the handout expects ${step.exitCode}${step.exitCode === 0 ? '' : ' (exit=)'}`);
     let shown = false;
     if (step.expected && !interrupted) {
       const match = matchOutput(step.expected.text, streams ?? output, bindings);
@@ -198,18 +270,27 @@ const docker = async (args: readonly string[], env: NodeJS.ProcessEnv): Promise<
 
 /** The lab's containers, volumes and networks, by compose's project label: what a handout must not leave. */
 async function labLeftovers(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const label = `label=com.docker.compose.project=${env['IPC_LAB_PROJECT'] ?? 'ipc-lab'}`;
+  const label = `label=com.docker.compose.project=${env.IPC_LAB_PROJECT ?? 'ipc-lab'}`;
   const lists = await Promise.all([
     docker(['ps', '--all', '--format', 'container {{.Names}}', '--filter', label], env),
     docker(['volume', 'ls', '--format', 'volume {{.Name}}', '--filter', label], env),
     docker(['network', 'ls', '--format', 'network {{.Name}}', '--filter', label], env),
   ]);
-  return lists.join('\n').split('\n').map((l) => l.trim()).filter(Boolean);
+  return lists
+    .join('\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Removes everything of the lab, quietly: before a handout, and after one, even after Ctrl-C. */
 export async function resetLab(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await spawnCommand(['bash', '-c', `docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`], cwd, 120, readerEnv(env));
+  await spawnCommand(
+    ['bash', '-c', `docker compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1`],
+    cwd,
+    120,
+    readerEnv(env),
+  );
 }
 
 /** Why the handouts cannot be checked here right now, or undefined when they can. */
@@ -231,18 +312,25 @@ export interface HandoutReport {
 export async function runHandout(handout: Handout, options: CheckOptions): Promise<HandoutReport> {
   const blocked = cannotCheck(options.cwd) ?? (options.terminal ? cannotUseTerminal() : undefined);
   if (blocked) throw new Error(blocked);
-  if (handout.problems.length > 0) return { outcomes: [], leftovers: [], failure: `${handout.name} is not well-formed:\n  ${handout.problems.join('\n  ')}` };
+  if (handout.problems.length > 0)
+    return { outcomes: [], leftovers: [], failure: `${handout.name} is not well-formed:\n  ${handout.problems.join('\n  ')}` };
   await resetLab(options.cwd, options.env);
   try {
     const outcomes = await checkHandout(handout, options);
     const failed = outcomes.find((o) => o.failure);
-    const leftovers = failed ? [] : await labLeftovers(options.env).catch((error: unknown) => {
-      if (interrupted) return []; // Ctrl-C reached docker too: the reset below cleans up anyway
-      throw new Error(`could not list the lab's leftovers (is Docker running?): ${error instanceof Error ? error.message : String(error)}`);
-    });
+    const leftovers = failed
+      ? []
+      : await labLeftovers(options.env).catch((error: unknown) => {
+          if (interrupted) return []; // Ctrl-C reached docker too: the reset below cleans up anyway
+          throw new Error(
+            `could not list the lab's leftovers (is Docker running?): ${error instanceof Error ? error.message : String(error)}`,
+          );
+        });
     const failure = failed
       ? `${describeStep(failed.step)}: ${failed.failure}`
-      : leftovers.length > 0 ? `${handout.name} leaves ${leftovers.join(', ')} behind: end it with make down` : undefined;
+      : leftovers.length > 0
+        ? `${handout.name} leaves ${leftovers.join(', ')} behind: end it with make down`
+        : undefined;
     return { outcomes, leftovers, failure };
   } finally {
     await resetLab(options.cwd, options.env);

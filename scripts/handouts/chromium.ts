@@ -13,16 +13,15 @@ const places = (env: NodeJS.ProcessEnv): string[] => [
   '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
   '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
-  ...[env['PROGRAMFILES'], env['PROGRAMFILES(X86)'], env['LOCALAPPDATA']].filter((d): d is string => Boolean(d)).flatMap((d) => [
-    join(d, 'Google', 'Chrome', 'Application', 'chrome.exe'),
-    join(d, 'Microsoft', 'Edge', 'Application', 'msedge.exe'),
-  ]),
+  ...[env.PROGRAMFILES, env['PROGRAMFILES(X86)'], env.LOCALAPPDATA]
+    .filter((d): d is string => Boolean(d))
+    .flatMap((d) => [join(d, 'Google', 'Chrome', 'Application', 'chrome.exe'), join(d, 'Microsoft', 'Edge', 'Application', 'msedge.exe')]),
 ];
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env['CHROMIUM']) return env['CHROMIUM'];
+  if (env.CHROMIUM) return env.CHROMIUM;
   const suffix = process.platform === 'win32' ? '.exe' : '';
-  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
     for (const name of NAMES) if (dir && existsSync(join(dir, name + suffix))) return join(dir, name + suffix);
   }
   return places(env).find((place) => existsSync(place));
@@ -36,4 +35,5 @@ export function launchOptions(executablePath: string): LaunchOptions {
   };
 }
 
-export const NO_CHROMIUM = 'no Chromium, Chrome or Edge found: install one (Debian/Ubuntu: apt install chromium) or set CHROMIUM=/path/to/it';
+export const NO_CHROMIUM =
+  'no Chromium, Chrome or Edge found: install one (Debian/Ubuntu: apt install chromium) or set CHROMIUM=/path/to/it';

@@ -18,7 +18,8 @@ const OUT = `${ROOT}out/handouts`;
 async function render(args: string[]): Promise<number> {
   const result = await renderHandouts(SOURCE, OUT, { pdf: !args.includes('--no-pdf') });
   console.log(`handouts: ${result.html.length} HTML files in ${relative(process.cwd(), OUT) || '.'}/ (open index.html)`);
-  if (result.pdf.length > 0) console.log(`handouts: ${result.pdf.length} PDFs, all in one: ${relative(process.cwd(), `${OUT}/ipc-lab-handouts.pdf`)}`);
+  if (result.pdf.length > 0)
+    console.log(`handouts: ${result.pdf.length} PDFs, all in one: ${relative(process.cwd(), `${OUT}/ipc-lab-handouts.pdf`)}`);
   else console.log(`handouts: no PDF: ${result.pdfSkipped}`);
   return 0;
 }
@@ -53,13 +54,21 @@ async function check(argv: string[]): Promise<number> {
     const report = await runHandout(handout, {
       cwd: ROOT,
       terminal,
-      onStep: (o) => console.log(`${wasInterrupted() ? 'stop' : o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)${o.failure ? `\n${o.failure}` : ''}`),
+      onStep: (o) =>
+        console.log(
+          `${wasInterrupted() ? 'stop' : o.failure ? 'FAIL' : 'ok  '} ${describeStep(o.step)} (${o.seconds.toFixed(1)} s)` +
+            (o.failure ? `\n${o.failure}` : ''),
+        ),
     });
     if (report.outcomes.length === 0 || report.leftovers.length > 0) console.log(`FAIL ${report.failure}`);
     if (report.failure) failed++;
   }
   if (wasInterrupted()) return 130;
-  console.log(failed === 0 ? `check-handouts: all ${files.length} handouts print what they say` : `check-handouts: ${failed} of ${files.length} handouts drifted`);
+  console.log(
+    failed === 0
+      ? `check-handouts: all ${files.length} handouts print what they say`
+      : `check-handouts: ${failed} of ${files.length} handouts drifted`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

@@ -17,12 +17,12 @@ import { PLACEHOLDERS, scanPlaceholders, type Segment } from './placeholders.ts'
 
 export type Bindings = ReadonlyMap<string, string>;
 
-export type MatchResult =
-  | { readonly ok: true; readonly bindings: Bindings }
-  | { readonly ok: false; readonly reason: string };
+export type MatchResult = { readonly ok: true; readonly bindings: Bindings } | { readonly ok: false; readonly reason: string };
 
 type Part = { readonly source: string } | { readonly pattern: string; readonly bind: string | undefined; readonly raw: string };
-type Line = { readonly kind: 'any-lines'; readonly text: string } | { readonly kind: 'line'; readonly text: string; readonly parts: readonly Part[] };
+type Line =
+  | { readonly kind: 'any-lines'; readonly text: string }
+  | { readonly kind: 'line'; readonly text: string; readonly parts: readonly Part[] };
 
 /** Past this many steps a block is too ambiguous to check (`...` lines with nothing to anchor them). */
 const STEP_BUDGET = 500_000;
@@ -37,14 +37,17 @@ const STEP_BUDGET = 500_000;
 function terminalLine(raw: string): string {
   const cells: string[] = [];
   let cursor = 0;
-  const escape = /\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/y;
+  const escapeSequence = /\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/y;
   for (let i = 0; i < raw.length; ) {
     const ch = raw[i]!;
     if (ch === '\x1b') {
-      escape.lastIndex = i;
-      const m = escape.exec(raw);
-      if (!m) { i++; continue; }
-      i = escape.lastIndex;
+      escapeSequence.lastIndex = i;
+      const m = escapeSequence.exec(raw);
+      if (!m) {
+        i++;
+        continue;
+      }
+      i = escapeSequence.lastIndex;
       const n = m[1] === undefined || m[1] === '' ? undefined : Number(m[1]);
       if (m[2] === 'G') cursor = Math.max(0, (n ?? 1) - 1);
       else if (m[2] === 'K' && (n ?? 0) === 0) cells.length = Math.min(cells.length, cursor);
@@ -54,7 +57,8 @@ function terminalLine(raw: string): string {
     }
     i++;
     if (ch === '\r') cursor = 0;
-    else if (ch === '\0' || ch === '\x07') continue; // NUL and BEL show nothing
+    else if (ch === '\0' || ch === '\x07')
+      continue; // NUL and BEL show nothing
     else {
       while (cells.length < cursor) cells.push(' ');
       cells[cursor++] = ch;
@@ -65,7 +69,10 @@ function terminalLine(raw: string): string {
 
 /** What a terminal shows of the output, line by line, without trailing spaces or blank ends. */
 export function normalizeOutput(text: string): string[] {
-  const lines = text.replace(/\r+\n/g, '\n').split('\n').map((line) => stripVTControlCharacters(terminalLine(line)).trimEnd());
+  const lines = text
+    .replace(/\r+\n/g, '\n')
+    .split('\n')
+    .map((line) => stripVTControlCharacters(terminalLine(line)).trimEnd());
   while (lines.length > 0 && lines[0] === '') lines.shift();
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   return lines;
@@ -75,14 +82,28 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g
 
 /** Plain expected text as a pattern: `...` is any text, a run of spaces or tabs any such run. */
 const literal = (text: string): string =>
-  text.split('...').map((piece) => piece.split(/([ \t]+)/).map((bit) => (/^[ \t]/.test(bit) ? '[ \\t]+' : escapeRegex(bit))).join('')).join('.*?');
+  text
+    .split('...')
+    .map((piece) =>
+      piece
+        .split(/([ \t]+)/)
+        .map((bit) => (/^[ \t]/.test(bit) ? '[ \\t]+' : escapeRegex(bit)))
+        .join(''),
+    )
+    .join('.*?');
 
 function compileLine(text: string): Line {
   if (text.trim() === '...') return { kind: 'any-lines', text };
-  const parts = scanPlaceholders(text).map((segment: Segment): Part =>
-    'text' in segment
-      ? { source: literal(segment.text) }
-      : { pattern: PLACEHOLDERS[segment.kind].pattern, bind: segment.name === undefined ? undefined : `${segment.kind}:${segment.name}`, raw: segment.raw });
+  const parts = scanPlaceholders(text).map(
+    (segment: Segment): Part =>
+      'text' in segment
+        ? { source: literal(segment.text) }
+        : {
+            pattern: PLACEHOLDERS[segment.kind].pattern,
+            bind: segment.name === undefined ? undefined : `${segment.kind}:${segment.name}`,
+            raw: segment.raw,
+          },
+  );
   return { kind: 'line', text, parts };
 }
 
@@ -123,7 +144,13 @@ function matchLine(line: Extract<Line, { kind: 'line' }>, actual: string, bindin
   return next;
 }
 
-interface Progress { expected: number; actual: number; bindings: Bindings; steps: number; firstReach: number[] }
+interface Progress {
+  expected: number;
+  actual: number;
+  bindings: Bindings;
+  steps: number;
+  firstReach: number[];
+}
 
 /** Every way to go on in each stream from its current line: none or more lines skipped in each. */
 function* advances(at: readonly number[], streams: readonly (readonly string[])[], s = 0): Generator<number[]> {
@@ -138,20 +165,29 @@ function* advances(at: readonly number[], streams: readonly (readonly string[])[
  * is the next line of one of them, so separate streams may interleave in any order while each
  * keeps its own. `furthest` records how far it got (read for one stream only, by explain).
  */
-function matchLines(expected: readonly Line[], streams: readonly (readonly string[])[], bindings: Bindings, furthest: Progress): Bindings | undefined {
+function matchLines(
+  expected: readonly Line[],
+  streams: readonly (readonly string[])[],
+  bindings: Bindings,
+  furthest: Progress,
+): Bindings | undefined {
   const failed = new Set<string>();
   const walk = (i: number, at: readonly number[], b: Bindings): Bindings | undefined => {
     if (++furthest.steps > STEP_BUDGET) return undefined;
     const j = at[0] ?? 0;
     furthest.firstReach[i] = Math.min(furthest.firstReach[i] ?? j, j);
-    if (i > furthest.expected || (i === furthest.expected && j > furthest.actual)) Object.assign(furthest, { expected: i, actual: j, bindings: b });
+    if (i > furthest.expected || (i === furthest.expected && j > furthest.actual))
+      Object.assign(furthest, { expected: i, actual: j, bindings: b });
     if (i === expected.length) return at.every((k, s) => k === streams[s]!.length) ? b : undefined;
     const memo = `${i},${at.join(',')},${[...b].join(';')}`;
     if (failed.has(memo)) return undefined;
     const line = expected[i]!;
     let result: Bindings | undefined;
     if (line.kind === 'any-lines') {
-      for (const next of advances(at, streams)) if ((result = walk(i + 1, next, b)) !== undefined) break;
+      for (const next of advances(at, streams)) {
+        result = walk(i + 1, next, b);
+        if (result !== undefined) break;
+      }
     } else {
       for (let s = 0; s < streams.length && result === undefined; s++) {
         const actual = streams[s]![at[s]!];
@@ -162,34 +198,54 @@ function matchLines(expected: readonly Line[], streams: readonly (readonly strin
     if (result === undefined) failed.add(memo);
     return result;
   };
-  return walk(0, streams.map(() => 0), bindings);
+  return walk(
+    0,
+    streams.map(() => 0),
+    bindings,
+  );
 }
 
 function explain(expected: readonly Line[], actual: readonly string[], furthest: Progress): string {
   const afterAny = furthest.expected > 0 && expected[furthest.expected - 1]?.kind === 'any-lines';
-  const mark = afterAny ? furthest.firstReach[furthest.expected - 1] ?? furthest.actual : furthest.actual;
+  const mark = afterAny ? (furthest.firstReach[furthest.expected - 1] ?? furthest.actual) : furthest.actual;
   const shown = actual.map((line, k) => `${k === mark ? '>' : ' '} ${String(k + 1).padStart(3)} | ${line}`).join('\n');
   const output = `\n--- what it printed (escapes removed) ---\n${shown || '   (nothing)'}`;
-  if (furthest.steps > STEP_BUDGET) return `the expected block is too ambiguous to check (its \`...\` lines can match in too many ways): anchor them with more lines${output}`;
+  if (furthest.steps > STEP_BUDGET)
+    return `the expected block is too ambiguous to check (its \`...\` lines can match in too many ways): anchor them with more lines${
+      output
+    }`;
   const wanted = expected[furthest.expected];
-  if (!wanted) return `the expected lines all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected block${output}`;
+  if (!wanted)
+    return (
+      `the expected lines all matched, but output line ${furthest.actual + 1} (marked >) and those after it are not in the expected ` +
+      `block${output}`
+    );
   const from = mark;
-  let what = afterAny && from < actual.length
-    ? `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, matches no output line from line ${from + 1} (marked >) on`
-    : `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, does not match ${from < actual.length ? `output line ${from + 1} (marked >)` : 'anything: the output ended before it'}`;
+  let what =
+    afterAny && from < actual.length
+      ? `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, matches no output line from line ${from + 1} (marked >) on`
+      : `expected line ${furthest.expected + 1}, ${JSON.stringify(wanted.text)}, does not match ` +
+        (from < actual.length ? `output line ${from + 1} (marked >)` : 'anything: the output ended before it');
   // Would it match but for a value bound earlier? Then say which.
   if (wanted.kind === 'line') {
     const candidates = actual.slice(mark);
-    const named = wanted.parts.filter((p): p is Extract<Part, { bind: string | undefined }> => 'bind' in p && p.bind !== undefined && furthest.bindings.has(p.bind));
+    const named = wanted.parts.filter(
+      (p): p is Extract<Part, { bind: string | undefined }> => 'bind' in p && p.bind !== undefined && furthest.bindings.has(p.bind),
+    );
     if (named.length > 0 && candidates.some((text) => matchLine(wanted, text, new Map()))) {
-      what += `; it would match but for ${named.map((p) => `${p.raw}, which was ${furthest.bindings.get(p.bind!)} earlier in the handout`).join(' and ')}`;
+      const earlier = named.map((p) => `${p.raw}, which was ${furthest.bindings.get(p.bind!)} earlier in the handout`);
+      what += `; it would match but for ${earlier.join(' and ')}`;
     }
   }
   return `${what}${output}`;
 }
 
 /** What a command printed through a pipe: stdout and stderr apart, and both as they arrived. */
-export interface Streams { readonly arrived: string; readonly stdout: string; readonly stderr: string }
+export interface Streams {
+  readonly arrived: string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 /**
  * Matches the expected block against the output. Given the streams apart (a pipe), the block
@@ -202,9 +258,14 @@ export function matchOutput(expectedText: string, actual: string | Streams, bind
   const expected = compileExpected(expectedText);
   const arrived = normalizeOutput(typeof actual === 'string' ? actual : actual.arrived);
   const furthest: Progress = { expected: 0, actual: 0, bindings, steps: 0, firstReach: [] };
-  const next = matchLines(expected, [arrived], bindings, furthest)
-    ?? (typeof actual === 'string' || actual.stdout === '' || actual.stderr === ''
+  const next =
+    matchLines(expected, [arrived], bindings, furthest) ??
+    (typeof actual === 'string' || actual.stdout === '' || actual.stderr === ''
       ? undefined
-      : matchLines(expected, [normalizeOutput(actual.stdout), normalizeOutput(actual.stderr)], bindings, { ...furthest, steps: 0, firstReach: [] }));
+      : matchLines(expected, [normalizeOutput(actual.stdout), normalizeOutput(actual.stderr)], bindings, {
+          ...furthest,
+          steps: 0,
+          firstReach: [],
+        }));
   return next ? { ok: true, bindings: next } : { ok: false, reason: explain(expected, arrived, furthest) };
 }

@@ -16,10 +16,10 @@ export interface Placeholder {
 
 export const PLACEHOLDERS = {
   shmid: { pattern: '\\d+', means: 'an id the kernel gave a segment or a semaphore set (shmid, semid)' },
-  key: { pattern: '0x[0-9a-f]{8}', means: 'a System V key in hex; ftok makes it from the key file\'s inode and device' },
+  key: { pattern: '0x[0-9a-f]{8}', means: "a System V key in hex; ftok makes it from the key file's inode and device" },
   pid: { pattern: '\\d+', means: 'a process id' },
   address: { pattern: '0x[0-9a-f]+', means: 'an address in a process, such as where shmat mapped the segment' },
-  ns: { pattern: '\\d+', means: 'a namespace\'s inode number, as in ipc:[4026532179]' },
+  ns: { pattern: '\\d+', means: "a namespace's inode number, as in ipc:[4026532179]" },
   time: { pattern: '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC', means: 'a date and time, as in 2026-11-26 17:02:38 UTC' },
   age: { pattern: '\\d+ (?:s|min|h)', means: 'how long ago, as in 17 s or 3 min' },
   n: { pattern: '-?\\d+(?:\\.\\d+)?', means: 'a number that varies: a count, a size, a speed, an inode' },
@@ -50,10 +50,10 @@ export function scanPlaceholders(line: string, unknown?: string[]): Segment[] {
   let text = '';
   let last = 0;
   for (const m of line.matchAll(SYNTAX)) {
-    const [all, escape, kind, name] = m as unknown as [string, string, string, string | undefined];
+    const [all, backslash, kind, name] = m as unknown as [string, string, string, string | undefined];
     text += line.slice(last, m.index);
     last = m.index + all.length;
-    if (escape) text += all.slice(1);
+    if (backslash) text += all.slice(1);
     else if (!isPlaceholderKind(kind)) {
       unknown?.push(all);
       text += all;

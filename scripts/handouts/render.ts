@@ -34,8 +34,14 @@ function widthClass(text: string): string {
 
 /** An expected-output block, its placeholders set apart (a backslash-escaped one is plain text). */
 const outputHtml = (text: string): string =>
-  text.split('\n').map((line) => scanPlaceholders(line).map((segment) =>
-    'text' in segment ? escapeHtml(segment.text) : `<span class="ph">${escapeHtml(segment.raw)}</span>`).join('')).join('\n');
+  text
+    .split('\n')
+    .map((line) =>
+      scanPlaceholders(line)
+        .map((segment) => ('text' in segment ? escapeHtml(segment.text) : `<span class="ph">${escapeHtml(segment.raw)}</span>`))
+        .join(''),
+    )
+    .join('\n');
 
 function codeBlock({ text, lang }: Tokens.Code): string {
   const info = parseInfo(lang ?? '');
@@ -93,8 +99,17 @@ export async function renderHandouts(sourceDir: string, outDir: string, options:
     handouts.push({ handout, html, out: join(outDir, basename(file).replace(/\.md$/, '.html')) });
   }
   const nav = (current?: string): string =>
-    `<nav><a href="index.html">ipc-lab handouts</a>${handouts.map(({ handout, out }) =>
-      ` · <a href="${basename(out)}"${basename(out) === current ? ' aria-current="page"' : ''}>${escapeHtml(handout.name.replace(/\.md$/, '').replace(/^(\d+)-.*/, '$1').replace(/^instructor-notes$/, 'notes'))}</a>`).join('')}</nav>`;
+    `<nav><a href="index.html">ipc-lab handouts</a>${handouts
+      .map(
+        ({ handout, out }) =>
+          ` · <a href="${basename(out)}"${basename(out) === current ? ' aria-current="page"' : ''}>${escapeHtml(
+            handout.name
+              .replace(/\.md$/, '')
+              .replace(/^(\d+)-.*/, '$1')
+              .replace(/^instructor-notes$/, 'notes'),
+          )}</a>`,
+      )
+      .join('')}</nav>`;
   const written: string[] = [];
   for (const { handout, html, out } of handouts) {
     writeFileSync(out, page(`${handout.title} · ipc-lab`, `${nav(basename(out))}\n<main>\n${html}</main>`));
@@ -104,7 +119,13 @@ export async function renderHandouts(sourceDir: string, outDir: string, options:
   const index = join(outDir, 'index.html');
   writeFileSync(index, page('ipc-lab handouts', `${nav('index.html')}\n<main>\n${readme}</main>`));
   const all = join(outDir, 'ipc-lab-handouts.html');
-  writeFileSync(all, page('ipc-lab handouts (all, for printing)', `<main>\n${readme}</main>\n${handouts.map(({ html }) => `<main class="handout">\n${html}</main>`).join('\n')}`));
+  writeFileSync(
+    all,
+    page(
+      'ipc-lab handouts (all, for printing)',
+      `<main>\n${readme}</main>\n${handouts.map(({ html }) => `<main class="handout">\n${html}</main>`).join('\n')}`,
+    ),
+  );
   written.push(index, all);
 
   if (options.pdf === false) return { html: written, pdf: [], pdfSkipped: 'not asked for' };
@@ -118,9 +139,15 @@ export async function renderHandouts(sourceDir: string, outDir: string, options:
       await tab.goto(pathToFileURL(html).href);
       const pdf = html.replace(/\.html$/, '.pdf');
       await tab.pdf({
-        path: pdf, format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '16mm', left: '14mm', right: '14mm' },
-        displayHeaderFooter: true, headerTemplate: '<span></span>',
-        footerTemplate: '<div style="font: 8px sans-serif; width: 100%; text-align: center; color: #666"><span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>',
+        path: pdf,
+        format: 'A4',
+        printBackground: true,
+        margin: { top: '14mm', bottom: '16mm', left: '14mm', right: '14mm' },
+        displayHeaderFooter: true,
+        headerTemplate: '<span></span>',
+        footerTemplate:
+          '<div style="font: 8px sans-serif; width: 100%; text-align: center; color: #666"><span class="title"></span> · <span ' +
+          'class="pageNumber"></span>/<span class="totalPages"></span></div>',
       });
       pdfs.push(pdf);
     }

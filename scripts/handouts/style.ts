@@ -13,11 +13,13 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 a { color: var(--run); }
 code { font: .88em/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; }
 :not(pre) > code { background: var(--code-bg); padding: .1em .3em; border-radius: 4px; }
-pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; overflow-x: auto; white-space: pre;
+pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem;
+      overflow-x: auto; white-space: pre;
   font: .82rem/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; }
 pre code { font: inherit; }
 figure { margin: 1rem 0; }
-figcaption { font-size: .78rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin-bottom: .25rem; }
+figcaption { font-size: .78rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
+             margin-bottom: .25rem; }
 figure.run pre { border-left: 4px solid var(--run); }
 figure.output pre { border-left: 4px solid var(--out); background: #fbfcfd; }
 .ph { color: #8250df; font-style: italic; }

@@ -29,7 +29,11 @@ export async function output(child: ChildProcess, what: string): Promise<string>
 }
 
 export function lastJson<T>(text: string): T {
-  const line = text.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = text
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (!line) throw new Error(`no JSON line in:\n${text}`);
   return JSON.parse(line) as T;
 }

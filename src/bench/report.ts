@@ -71,28 +71,48 @@ export function heading(host: Machine, repeats: number, ringBytes: number, total
 }
 
 export function throughputTable(rows: readonly ThroughputRow[]): string {
-  return renderTable(['measure', 'placement', 'message', 'throughput'], rows.map((r) => [r.measure, r.placement, kib(r.size), formatThroughput(r.mbps)]));
+  return renderTable(
+    ['measure', 'placement', 'message', 'throughput'],
+    rows.map((r) => [r.measure, r.placement, kib(r.size), formatThroughput(r.mbps)]),
+  );
 }
 
 /** The Node ring against each baseline, per message size and placement. */
 export function ratioTable(rows: readonly ThroughputRow[], sizes: readonly number[], placements: readonly string[]): string {
   const find = (measure: string, placement: string, size: number): number | undefined =>
     rows.find((r) => r.measure === measure && r.placement === placement && r.size === size)?.mbps;
-  const lines = sizes.flatMap((size) => placements.map((placement) => {
-    const ring = find(MEASURES.nodeRing, placement, size) ?? Number.NaN;
-    const ratio = (other: number | undefined): string => formatRatio(other ? ring / other : undefined);
-    const ceiling = find(MEASURES.memcpy, 'one CPU', size);
-    return [kib(size), placement, ratio(find(MEASURES.unixSocket, placement, size)), ratio(find(MEASURES.pipe, placement, size)), ratio(find(MEASURES.cRing, placement, size)), formatPercent(ceiling ? (100 * ring) / ceiling : undefined)];
-  }));
+  const lines = sizes.flatMap((size) =>
+    placements.map((placement) => {
+      const ring = find(MEASURES.nodeRing, placement, size) ?? Number.NaN;
+      const ratio = (other: number | undefined): string => formatRatio(other ? ring / other : undefined);
+      const ceiling = find(MEASURES.memcpy, 'one CPU', size);
+      return [
+        kib(size),
+        placement,
+        ratio(find(MEASURES.unixSocket, placement, size)),
+        ratio(find(MEASURES.pipe, placement, size)),
+        ratio(find(MEASURES.cRing, placement, size)),
+        formatPercent(ceiling ? (100 * ring) / ceiling : undefined),
+      ];
+    }),
+  );
   return renderTable(['message', 'placement', 'vs Unix socket', 'vs pipe', 'vs C ring', 'of memcpy'], lines);
 }
 
 export function latencyTable(latency: readonly LatencyRow[]): string {
-  return renderTable(['placement', 'koffi (Node)', 'C', 'koffi / C'], latency.map((l) => [l.placement, formatMicroseconds(l.koffi), formatMicroseconds(l.c), formatRatio(l.koffi / l.c)]));
+  return renderTable(
+    ['placement', 'koffi (Node)', 'C', 'koffi / C'],
+    latency.map((l) => [l.placement, formatMicroseconds(l.koffi), formatMicroseconds(l.c), formatRatio(l.koffi / l.c)]),
+  );
 }
 
 /** The three tables, as `make bench` prints them after its progress dots. */
-export function renderReport(rows: readonly ThroughputRow[], latency: readonly LatencyRow[], sizes: readonly number[], placements: readonly string[]): string {
+export function renderReport(
+  rows: readonly ThroughputRow[],
+  latency: readonly LatencyRow[],
+  sizes: readonly number[],
+  placements: readonly string[],
+): string {
   return [
     throughputTable(rows),
     '',

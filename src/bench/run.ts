@@ -23,15 +23,19 @@ import { barChart } from './svg-chart.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = ['node', '--import', 'tsx'];
 const SIZES = [4096, 65536];
-const RING_BYTES = 1 << 20;                           // 1 MiB of slots, as the C reference uses
+const RING_BYTES = 1 << 20; // 1 MiB of slots, as the C reference uses
 const TOTAL: Record<number, number> = { 4096: 256 << 20, 65536: 1 << 30 };
-const REPEATS = Number(process.env['BENCH_REPEATS'] ?? 3);
-const quick = process.argv.includes('--quick');       // for a smoke run: tenth of the data
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const quick = process.argv.includes('--quick'); // for a smoke run: tenth of the data
 const total = (size: number): number => (quick ? TOTAL[size]! / 16 : TOTAL[size]!);
 
-const placements: Placement[] = availableParallelism() >= 2
-  ? [{ name: 'one CPU', cpus: [0, 0] }, { name: 'two CPUs', cpus: [0, 1] }]
-  : [{ name: 'one CPU', cpus: [0, 0] }];
+const placements: Placement[] =
+  availableParallelism() >= 2
+    ? [
+        { name: 'one CPU', cpus: [0, 0] },
+        { name: 'two CPUs', cpus: [0, 1] },
+      ]
+    : [{ name: 'one CPU', cpus: [0, 0] }];
 const randomKey = (): number => (0x62000000 + Math.floor(Math.random() * 0xffffff)) | 0;
 const mbps = (r: { bytes: number; seconds: number }): number => r.bytes / r.seconds / 1e6;
 
@@ -44,7 +48,21 @@ function compile(dir: string, name: string): string {
 async function nodeRing(size: number, p: Placement): Promise<number> {
   const key = `0x${(randomKey() >>> 0).toString(16)}`;
   const common = ['--key', key, '--no-verify'];
-  const producer = start(pinned(p.cpus?.[0], [...NODE, 'src/cli.ts', 'ring', 'producer', ...common, '--bytes', String(total(size)), '--slot-size', String(size), '--slots', String(RING_BYTES / size)]));
+  const producer = start(
+    pinned(p.cpus?.[0], [
+      ...NODE,
+      'src/cli.ts',
+      'ring',
+      'producer',
+      ...common,
+      '--bytes',
+      String(total(size)),
+      '--slot-size',
+      String(size),
+      '--slots',
+      String(RING_BYTES / size),
+    ]),
+  );
   const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common]));
   const [, text] = await Promise.all([output(producer, 'ring producer'), output(consumer, 'ring consumer')]);
   const m = text.match(/consumer: (\d+) bytes in \d+ messages, ([\d.]+) MB\/s/);
@@ -56,7 +74,9 @@ async function unixSocket(size: number, p: Placement, dir: string): Promise<numb
   const path = join(dir, `bench-${process.pid}.sock`);
   const receiver = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'socket-receive', path, String(total(size))]));
   await new Promise<void>((resolve) => receiver.stderr?.once('data', () => resolve()));
-  const sender = start(pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]));
+  const sender = start(
+    pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]),
+  );
   const [, text] = await Promise.all([output(sender, 'socket sender'), output(receiver, 'socket receiver')]);
   rmSync(path, { force: true });
   return mbps(lastJson(text));
@@ -98,7 +118,7 @@ function koffiViewCopy(size: number): number {
 }
 
 async function pingPong(p: Placement, cBinary: string): Promise<{ koffi: number; c: number }> {
-  const trips = p.cpus && p.cpus[0] !== p.cpus[1] ? (quick ? 1000 : 5000) : (quick ? 5000 : 50000);
+  const trips = p.cpus && p.cpus[0] !== p.cpus[1] ? (quick ? 1000 : 5000) : quick ? 5000 : 50000;
   const koffi = await repeat(REPEATS, async () => {
     const key = String(randomKey());
     const pong = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/pingpong.ts', 'pong', key, String(trips)]));
@@ -108,7 +128,9 @@ async function pingPong(p: Placement, cBinary: string): Promise<{ koffi: number;
     return (r.seconds / r.roundTrips) * 1e6;
   });
   const c = await repeat(REPEATS, async () => {
-    const r = lastJson<{ roundTrips: number; seconds: number }>(await output(start([cBinary, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'));
+    const r = lastJson<{ roundTrips: number; seconds: number }>(
+      await output(start([cBinary, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'),
+    );
     return (r.seconds / r.roundTrips) * 1e6;
   });
   return { koffi, c };
@@ -118,7 +140,9 @@ function machine(): Machine & { readonly date: string } {
   let model = cpus()[0]?.model ?? 'unknown';
   try {
     model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return { cpu: model, cpus: availableParallelism(), kernel: release(), node: process.version, date: new Date().toISOString() };
 }
 
@@ -145,22 +169,43 @@ async function main(): Promise<void> {
         }
       }
       rows.push({ measure: MEASURES.memcpy, placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });
-      rows.push({ measure: MEASURES.koffiView, placement: 'this process', size, mbps: await repeat(REPEATS, async () => koffiViewCopy(size)) });
+      rows.push({
+        measure: MEASURES.koffiView,
+        placement: 'this process',
+        size,
+        mbps: await repeat(REPEATS, async () => koffiViewCopy(size)),
+      });
     }
     const latency: LatencyRow[] = [];
     for (const p of placements) latency.push({ placement: p.name, ...(await pingPong(p, bin.pingpong)) });
     process.stdout.write('\n\n');
 
-    process.stdout.write(`${renderReport(rows, latency, SIZES, placements.map((p) => p.name))}\n`);
+    process.stdout.write(
+      `${renderReport(
+        rows,
+        latency,
+        SIZES,
+        placements.map((p) => p.name),
+      )}\n`,
+    );
 
     mkdirSync(join(ROOT, 'out'), { recursive: true });
     const json = join(ROOT, 'out', 'bench.json');
     const svg = join(ROOT, 'out', 'bench.svg');
-    writeFileSync(json, `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency }, null, 2)}\n`);
+    writeFileSync(
+      json,
+      `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency }, null, 2)}\n`,
+    );
     // Only the transfers between two processes: the memcpy ceiling would flatten every other bar.
     const transfers = rows.filter((r) => r.placement !== 'this process' && r.measure !== MEASURES.memcpy);
-    writeFileSync(svg, barChart(`ipc-lab: throughput between two processes (${host.cpus} CPUs, ${host.cpu})`, 'MB/s',
-      transfers.map((r) => ({ label: `${r.measure}, ${kib(r.size)}`, value: r.mbps, group: r.placement }))));
+    writeFileSync(
+      svg,
+      barChart(
+        `ipc-lab: throughput between two processes (${host.cpus} CPUs, ${host.cpu})`,
+        'MB/s',
+        transfers.map((r) => ({ label: `${r.measure}, ${kib(r.size)}`, value: r.mbps, group: r.placement })),
+      ),
+    );
     // Relative to the repository: in the test container it is mounted at /src, on the host it is here.
     process.stdout.write(`\nwrote ${relative(ROOT, json)} and ${relative(ROOT, svg)} (in the repository)\n`);
   } finally {

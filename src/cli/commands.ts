@@ -10,8 +10,21 @@ import { allLabs, labNamed, type Lab } from '../labs/registry.ts';
 import { DEFAULT_RING_SLOTS, DEFAULT_SLOT_SIZE, MAX_RING_SLOTS, MAX_SLOT_SIZE } from '../labs/ring/contract.ts';
 import type { Narrator } from '../text/narrate.ts';
 import {
-  boolean, bytesFromTo, dataSize, ipcKey, nonEmptyPath, octalMode, optionsHelp, parseOptions, projectId, seconds, sizeText, valued, wholeNumber,
-  type OptionSpecs, type ValuesOf,
+  boolean,
+  bytesFromTo,
+  dataSize,
+  ipcKey,
+  nonEmptyPath,
+  octalMode,
+  optionsHelp,
+  parseOptions,
+  projectId,
+  seconds,
+  sizeText,
+  valued,
+  wholeNumber,
+  type OptionSpecs,
+  type ValuesOf,
 } from './options.ts';
 
 type Program<O> = (options: O, say: Narrator) => Promise<number>;
@@ -44,7 +57,16 @@ export interface Command {
 
 function command<S extends OptionSpecs, O>(spec: CommandSpec<S, O>): Command {
   const help = (): string =>
-    [`Usage: ipc-lab ${spec.usage}`, '', spec.about, '', 'Options:', optionsHelp(spec.options), ...(spec.notes ? ['', spec.notes] : []), ''].join('\n');
+    [
+      `Usage: ipc-lab ${spec.usage}`,
+      '',
+      spec.about,
+      '',
+      'Options:',
+      optionsHelp(spec.options),
+      ...(spec.notes ? ['', spec.notes] : []),
+      '',
+    ].join('\n');
   return {
     name: spec.name,
     summary: spec.summary,
@@ -59,7 +81,8 @@ function command<S extends OptionSpecs, O>(spec: CommandSpec<S, O>): Command {
           say.block(help());
           return first === undefined ? 2 : 0;
         }
-        if (!spec.roles.includes(first)) throw new UsageError(`${spec.name} takes ${spec.roles.join(' or ')}, not ${JSON.stringify(first)}`);
+        if (!spec.roles.includes(first))
+          throw new UsageError(`${spec.name} takes ${spec.roles.join(' or ')}, not ${JSON.stringify(first)}`);
         role = first;
         rest = others;
       }
@@ -77,40 +100,98 @@ function command<S extends OptionSpecs, O>(spec: CommandSpec<S, O>): Command {
 // ---------------------------------------------------------------------------------------------
 // Options several commands share.
 
-const keyFile = valued('key-file', { env: 'IPC_LAB_KEY_FILE', arg: 'PATH', help: 'file for ftok', fallback: DEFAULT_KEY_FILE, parse: nonEmptyPath('a file both sides can see') });
-const key = valued<number | undefined>('key', { env: 'IPC_LAB_KEY', arg: 'KEY', help: 'use this key instead of ftok, e.g. 0x1234', fallback: undefined, parse: ipcKey });
-const messageProjectId = valued('project-id', { env: 'IPC_LAB_PROJECT_ID', arg: 'ID', help: 'ftok project id, 1..255 or one character', fallback: DEFAULT_PROJECT_ID, shown: `0x${DEFAULT_PROJECT_ID.toString(16)} '${String.fromCharCode(DEFAULT_PROJECT_ID)}'`, parse: projectId });
+const keyFile = valued('key-file', {
+  env: 'IPC_LAB_KEY_FILE',
+  arg: 'PATH',
+  help: 'file for ftok',
+  fallback: DEFAULT_KEY_FILE,
+  parse: nonEmptyPath('a file both sides can see'),
+});
+const key = valued<number | undefined>('key', {
+  env: 'IPC_LAB_KEY',
+  arg: 'KEY',
+  help: 'use this key instead of ftok, e.g. 0x1234',
+  fallback: undefined,
+  parse: ipcKey,
+});
+const messageProjectId = valued('project-id', {
+  env: 'IPC_LAB_PROJECT_ID',
+  arg: 'ID',
+  help: 'ftok project id, 1..255 or one character',
+  fallback: DEFAULT_PROJECT_ID,
+  shown: `0x${DEFAULT_PROJECT_ID.toString(16)} '${String.fromCharCode(DEFAULT_PROJECT_ID)}'`,
+  parse: projectId,
+});
 /** Which key: the message lab's key file and project id, or an explicit key. */
 export const KEY = { keyFile, projectId: messageProjectId, key };
 
 /** For the tools that serve any lab: the lab, and its project id unless one is given. */
-const labOption = valued('lab', { arg: 'LAB', help: `whose segment: ${allLabs().map((l) => l.name).join(', ')}`, fallback: allLabs()[0]!, shown: allLabs()[0]!.name, parse: labByName });
+const labOption = valued('lab', {
+  arg: 'LAB',
+  help: `whose segment: ${allLabs()
+    .map((l) => l.name)
+    .join(', ')}`,
+  fallback: allLabs()[0]!,
+  shown: allLabs()[0]!.name,
+  parse: labByName,
+});
 const ANY_LAB_KEY = {
   lab: labOption,
   keyFile,
-  projectId: valued<number | undefined>('project-id', { env: 'IPC_LAB_PROJECT_ID', arg: 'ID', help: 'ftok project id, 1..255 or one character', fallback: undefined, shown: "the lab's", parse: projectId }),
+  projectId: valued<number | undefined>('project-id', {
+    env: 'IPC_LAB_PROJECT_ID',
+    arg: 'ID',
+    help: 'ftok project id, 1..255 or one character',
+    fallback: undefined,
+    shown: "the lab's",
+    parse: projectId,
+  }),
   key,
 };
 
 function labByName(text: string, source: string): Lab {
   const lab = labNamed(text.trim());
-  if (!lab) throw new UsageError(`${source} is ${JSON.stringify(text)}: give one of ${allLabs().map((l) => l.name).join(', ')}`);
+  if (!lab)
+    throw new UsageError(
+      `${source} is ${JSON.stringify(text)}: give one of ${allLabs()
+        .map((l) => l.name)
+        .join(', ')}`,
+    );
   return lab;
 }
 
 /** The key choice for a lab-serving tool: the lab's project id unless --project-id says otherwise. */
-function labChoice(values: { lab: Lab; keyFile: string; projectId: number | undefined; key: number | undefined }): KeyChoice & { lab: Lab } {
+function labChoice(values: {
+  lab: Lab;
+  keyFile: string;
+  projectId: number | undefined;
+  key: number | undefined;
+}): KeyChoice & { lab: Lab } {
   return { lab: values.lab, keyFile: values.keyFile, key: values.key, projectId: values.projectId ?? values.lab.projectId };
 }
 
-export const timeout = (fallback: number, help: string) => valued('timeout', { env: 'IPC_LAB_TIMEOUT', arg: 'SECONDS', help, fallback, parse: seconds() });
+export const timeout = (fallback: number, help: string) =>
+  valued('timeout', { env: 'IPC_LAB_TIMEOUT', arg: 'SECONDS', help, fallback, parse: seconds() });
 
 const MAX_SEGMENT_SIZE = 1 << 30;
 
 /** The message lab's own options, as the server declares them. */
 export const SEGMENT_OPTIONS = {
-  size: valued('size', { env: 'IPC_LAB_SIZE', arg: 'BYTES', help: `segment size, ${MIN_SEGMENT_SIZE} or more`, fallback: DEFAULT_SEGMENT_SIZE, parse: bytesFromTo(MIN_SEGMENT_SIZE, MAX_SEGMENT_SIZE, `(header and message) to ${MAX_SEGMENT_SIZE} (1 GiB)`) }),
-  mode: valued('mode', { env: 'IPC_LAB_MODE', arg: 'OCTAL', help: 'permission bits', fallback: DEFAULT_MODE, shown: `0${DEFAULT_MODE.toString(8)}: owner only`, parse: octalMode }),
+  size: valued('size', {
+    env: 'IPC_LAB_SIZE',
+    arg: 'BYTES',
+    help: `segment size, ${MIN_SEGMENT_SIZE} or more`,
+    fallback: DEFAULT_SEGMENT_SIZE,
+    parse: bytesFromTo(MIN_SEGMENT_SIZE, MAX_SEGMENT_SIZE, `(header and message) to ${MAX_SEGMENT_SIZE} (1 GiB)`),
+  }),
+  mode: valued('mode', {
+    env: 'IPC_LAB_MODE',
+    arg: 'OCTAL',
+    help: 'permission bits',
+    fallback: DEFAULT_MODE,
+    shown: `0${DEFAULT_MODE.toString(8)}: owner only`,
+    parse: octalMode,
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +206,13 @@ const COMMANDS: readonly Command[] = [
     options: {
       ...KEY,
       ...SEGMENT_OPTIONS,
-      step: valued('step', { env: 'IPC_LAB_STEP', arg: 'SECONDS', help: 'pause after each field, to watch the bytes arrive', fallback: 0, parse: seconds() }),
+      step: valued('step', {
+        env: 'IPC_LAB_STEP',
+        arg: 'SECONDS',
+        help: 'pause after each field, to watch the bytes arrive',
+        fallback: 0,
+        parse: seconds(),
+      }),
       exit: boolean('exit', 'remove the segment and exit once written, instead of waiting'),
       replace: boolean('replace', 'if a stale segment (nothing attached) holds the key, remove it first'),
     },
@@ -153,7 +240,9 @@ const COMMANDS: readonly Command[] = [
     name: 'ftok',
     summary: 'the key ftok(3) makes from a file, and its three parts (creates nothing)',
     usage: 'ftok [options]',
-    about: "Print the key ftok(3) makes from a file and a project id, and how: the project id's 8 bits,\nthe low 8 bits of the file's device number and the low 16 bits of its inode number.\nCreates nothing, attaches nothing; the file must exist.",
+    about:
+      "Print the key ftok(3) makes from a file and a project id, and how: the project id's 8 bits,\nthe low 8 bits of the file's device " +
+      'number and the low 16 bits of its inode number.\nCreates nothing, attaches nothing; the file must exist.',
     options: { keyFile, projectId: messageProjectId },
     build: (v) => v,
     load: async () => (await import('../tools/ftok.ts')).runFtok,
@@ -165,13 +254,33 @@ const COMMANDS: readonly Command[] = [
     about: "Show the segment's ipcs -m row, its IPC_STAT fields explained, and an annotated memory map.",
     options: {
       ...ANY_LAB_KEY,
-      shmid: valued<number | undefined>('shmid', { arg: 'ID', help: 'inspect this shmid instead of looking a key up', fallback: undefined, parse: shmidOf }),
+      shmid: valued<number | undefined>('shmid', {
+        arg: 'ID',
+        help: 'inspect this shmid instead of looking a key up',
+        fallback: undefined,
+        parse: shmidOf,
+      }),
       json: boolean('json', 'print one JSON object instead (for tools)'),
       watch: boolean('watch', 'redraw the map whenever a byte changes; Ctrl-C stops'),
-      interval: valued('interval', { env: 'IPC_LAB_INTERVAL', arg: 'SECONDS', help: 'how often --watch looks', fallback: 0.1, parse: seconds(0.01) }),
-      timeout: valued<number | undefined>('timeout', { env: 'IPC_LAB_TIMEOUT', arg: 'SECONDS', help: 'wait this long for the segment to appear', fallback: undefined, shown: '0; 30 with --watch', parse: seconds() }),
+      interval: valued('interval', {
+        env: 'IPC_LAB_INTERVAL',
+        arg: 'SECONDS',
+        help: 'how often --watch looks',
+        fallback: 0.1,
+        parse: seconds(0.01),
+      }),
+      timeout: valued<number | undefined>('timeout', {
+        env: 'IPC_LAB_TIMEOUT',
+        arg: 'SECONDS',
+        help: 'wait this long for the segment to appear',
+        fallback: undefined,
+        shown: '0; 30 with --watch',
+        parse: seconds(),
+      }),
     },
-    notes: "Each byte of the map is marked with its field's letter (the legend says which); on a terminal\nthe bytes and letters are also coloured by field (NO_COLOR=1 turns colour off).",
+    notes:
+      "Each byte of the map is marked with its field's letter (the legend says which); on a terminal\nthe bytes and letters are also " +
+      'coloured by field (NO_COLOR=1 turns colour off).',
     build(v) {
       if (v.json && v.watch) throw new UsageError('--json and --watch do not go together: --json prints one snapshot');
       return { ...v, ...labChoice(v), timeout: v.timeout ?? (v.watch ? 30 : 0) };
@@ -182,10 +291,18 @@ const COMMANDS: readonly Command[] = [
     name: 'gdb',
     summary: 'attach gdb to the server and print the segment (compose debug profile)',
     usage: 'gdb [options]',
-    about: "Find the process that has the lab's segment mapped (/proc/*/maps: /SYSV<key>), attach gdb to\nit, and print the segment: x/80xb (header and message bytes), x/s (the strings), x/fg (the\ndouble). Run it in the compose debug profile, which may ptrace the server.",
+    about:
+      "Find the process that has the lab's segment mapped (/proc/*/maps: /SYSV<key>), attach gdb to\nit, and print the segment: x/80xb " +
+      '(header and message bytes), x/s (the strings), x/fg (the\ndouble). Run it in the compose debug profile, which may ptrace the ' +
+      'server.',
     options: {
       ...ANY_LAB_KEY,
-      pid: valued<number | undefined>('pid', { arg: 'PID', help: 'attach to this process instead of searching', fallback: undefined, parse: wholeNumber(1, 2 ** 22) }),
+      pid: valued<number | undefined>('pid', {
+        arg: 'PID',
+        help: 'attach to this process instead of searching',
+        fallback: undefined,
+        parse: wholeNumber(1, 2 ** 22),
+      }),
       tui: boolean('tui', "open gdb's text UI at the segment instead of printing and detaching"),
     },
     build: (v) => ({ ...v, ...labChoice(v) }),
@@ -201,7 +318,13 @@ const COMMANDS: readonly Command[] = [
       keyFile,
       key,
       unsafe: boolean('unsafe', 'no lock: watch torn reads happen', 'UNSAFE'),
-      seconds: valued('seconds', { env: 'IPC_LAB_SECONDS', arg: 'SECONDS', help: 'how long the reader reads; the writer runs until the reader is done', fallback: 3, parse: seconds() }),
+      seconds: valued('seconds', {
+        env: 'IPC_LAB_SECONDS',
+        arg: 'SECONDS',
+        help: 'how long the reader reads; the writer runs until the reader is done',
+        fallback: 3,
+        parse: seconds(),
+      }),
       timeout: timeout(30, 'how long to wait for the other side'),
     },
     build: (v, role) => ({ ...v, role: role as 'writer' | 'reader' }),
@@ -211,17 +334,42 @@ const COMMANDS: readonly Command[] = [
     name: 'ring',
     summary: 'ring producer|consumer: stream data through a bounded ring buffer',
     usage: 'ring producer|consumer [options]',
-    about: 'Stream data through a ring buffer of N slots in shared memory, synchronised by two counting\nsemaphores; the consumer checks the SHA-256 of what it received against what was sent.\nThe producer reads --file, --bytes, --slots and --slot-size; the consumer --output.',
+    about:
+      'Stream data through a ring buffer of N slots in shared memory, synchronised by two counting\nsemaphores; the consumer checks the ' +
+      'SHA-256 of what it received against what was sent.\nThe producer reads --file, --bytes, --slots and --slot-size; the consumer ' +
+      '--output.',
     roles: ['producer', 'consumer'],
     options: {
       keyFile,
       key,
       timeout: timeout(30, 'how long to wait for the other side to appear'),
-      file: valued<string | undefined>('file', { arg: 'PATH', help: 'send this file (default: generated data)', fallback: undefined, parse: nonEmptyPath('a file to send') }),
-      bytes: valued('bytes', { arg: 'SIZE', help: 'how much generated data to send, e.g. 64MiB', fallback: 64 << 20, shown: sizeText(64 << 20), parse: dataSize(0, 2 ** 52, 'a size up to 4 PiB') }),
+      file: valued<string | undefined>('file', {
+        arg: 'PATH',
+        help: 'send this file (default: generated data)',
+        fallback: undefined,
+        parse: nonEmptyPath('a file to send'),
+      }),
+      bytes: valued('bytes', {
+        arg: 'SIZE',
+        help: 'how much generated data to send, e.g. 64MiB',
+        fallback: 64 << 20,
+        shown: sizeText(64 << 20),
+        parse: dataSize(0, 2 ** 52, 'a size up to 4 PiB'),
+      }),
       slots: valued('slots', { arg: 'N', help: 'slots in the ring', fallback: DEFAULT_RING_SLOTS, parse: wholeNumber(1, MAX_RING_SLOTS) }),
-      slotSize: valued('slot-size', { arg: 'SIZE', help: 'bytes a slot holds, e.g. 4KiB, 64KiB', fallback: DEFAULT_SLOT_SIZE, shown: sizeText(DEFAULT_SLOT_SIZE), parse: dataSize(1, MAX_SLOT_SIZE, '1 byte to 16 MiB') }),
-      output: valued<string | undefined>('output', { arg: 'PATH', help: 'write what arrives to this file', fallback: undefined, parse: nonEmptyPath('a file to write') }),
+      slotSize: valued('slot-size', {
+        arg: 'SIZE',
+        help: 'bytes a slot holds, e.g. 4KiB, 64KiB',
+        fallback: DEFAULT_SLOT_SIZE,
+        shown: sizeText(DEFAULT_SLOT_SIZE),
+        parse: dataSize(1, MAX_SLOT_SIZE, '1 byte to 16 MiB'),
+      }),
+      output: valued<string | undefined>('output', {
+        arg: 'PATH',
+        help: 'write what arrives to this file',
+        fallback: undefined,
+        parse: nonEmptyPath('a file to write'),
+      }),
       noVerify: boolean('no-verify', 'skip the SHA-256 (to measure the transfer alone)'),
     },
     build: ({ noVerify, ...v }, role) => ({ ...v, verify: !noVerify, role: role as 'producer' | 'consumer' }),
@@ -231,11 +379,23 @@ const COMMANDS: readonly Command[] = [
     name: 'poke',
     summary: 'overwrite a 32-bit integer in a segment (what its mode bits allow)',
     usage: 'poke --offset N --int32 VALUE [options]',
-    about: "Attach the segment read-write, overwrite the 32-bit integer at byte offset N, detach.\nThe kernel allows it only if the segment's mode lets this uid write (EACCES otherwise).",
+    about:
+      "Attach the segment read-write, overwrite the 32-bit integer at byte offset N, detach.\nThe kernel allows it only if the segment's " +
+      'mode lets this uid write (EACCES otherwise).',
     options: {
       ...ANY_LAB_KEY,
-      offset: valued<number | undefined>('offset', { arg: 'N', help: "byte offset of the integer, from 0 (the message lab's numerator is at 36)", fallback: undefined, parse: wholeNumber(0, 2 ** 31) }),
-      int32: valued<number | undefined>('int32', { arg: 'VALUE', help: 'the value to write, -2147483648 .. 2147483647', fallback: undefined, parse: wholeNumber(-(2 ** 31), 2 ** 31 - 1) }),
+      offset: valued<number | undefined>('offset', {
+        arg: 'N',
+        help: "byte offset of the integer, from 0 (the message lab's numerator is at 36)",
+        fallback: undefined,
+        parse: wholeNumber(0, 2 ** 31),
+      }),
+      int32: valued<number | undefined>('int32', {
+        arg: 'VALUE',
+        help: 'the value to write, -2147483648 .. 2147483647',
+        fallback: undefined,
+        parse: wholeNumber(-(2 ** 31), 2 ** 31 - 1),
+      }),
     },
     build(v) {
       if (v.offset === undefined) throw new UsageError(`--offset is missing: give a whole number from 0 to ${2 ** 31}`);
@@ -249,7 +409,9 @@ const COMMANDS: readonly Command[] = [
     summary: "remove the lab's leftover segments and semaphore sets, and only those",
     usage: 'clean [options]',
     about: `Remove the lab's leftover System V objects: segments and semaphore sets with the labs' keys
-(${allLabs().map((l) => l.name).join(', ')}) and their signature, that no process is attached to. Never touches anything else.`,
+(${allLabs()
+      .map((l) => l.name)
+      .join(', ')}) and their signature, that no process is attached to. Never touches anything else.`,
     options: {
       keyFile,
       key,
@@ -263,7 +425,9 @@ const COMMANDS: readonly Command[] = [
     name: 'check',
     summary: 'exit 0 if the segment is ready (the compose healthcheck)',
     usage: 'check [options]',
-    about: 'Exit 0 if the segment exists and is ready (state 2); else print why and exit 1 (no segment)\nor 4 (not ready, or not a lab segment).',
+    about:
+      'Exit 0 if the segment exists and is ready (state 2); else print why and exit 1 (no segment)\nor 4 (not ready, or not a lab ' +
+      'segment).',
     options: KEY,
     build: (v) => v,
     load: async () => (await import('../labs/message/check.ts')).runCheck,
@@ -272,7 +436,9 @@ const COMMANDS: readonly Command[] = [
     name: 'lab',
     summary: "on the host: the lab's containers, namespaces and ipcs -m (make inspect)",
     usage: 'lab status',
-    about: "Show the lab's containers (IPC mode, namespace, user, capabilities), and run `ipcs -m`\ninside the server's IPC namespace. Talks to the Docker Engine; run it on the host.\nThe compose project is ipc-lab, or IPC_LAB_PROJECT.",
+    about:
+      "Show the lab's containers (IPC mode, namespace, user, capabilities), and run `ipcs -m`\ninside the server's IPC namespace. Talks " +
+      'to the Docker Engine; run it on the host.\nThe compose project is ipc-lab, or IPC_LAB_PROJECT.',
     roles: ['status'],
     defaultRole: 'status',
     options: {},
@@ -283,10 +449,26 @@ const COMMANDS: readonly Command[] = [
     name: 'doctor',
     summary: 'on the host: can this machine run the lab? (make doctor)',
     usage: 'doctor',
-    about: "Check that this machine can run the lab: Docker answers, Compose v2 or later, buildx, the\nengine's architecture, free disk, two containers sharing an IPC namespace, ptrace for\nmake gdb, and the lab image (for a room without internet). One line per check; exit 1 if\nany failed.",
+    about:
+      "Check that this machine can run the lab: Docker answers, Compose v2 or later, buildx, the\nengine's architecture, free disk, two " +
+      'containers sharing an IPC namespace, ptrace for\nmake gdb, and the lab image (for a room without internet). One line per ' +
+      'check; exit 1 if\nany failed.',
     options: {
-      compose: valued('compose', { env: 'COMPOSE', arg: 'COMMAND', help: 'how to call Compose', fallback: ['docker', 'compose'] as readonly string[], shown: 'docker compose', parse: (text) => text.trim().split(/\s+/) }),
-      image: valued('image', { env: 'IPC_LAB_IMAGE', arg: 'IMAGE', help: "the lab's image", fallback: 'ipc-lab:latest', parse: nonEmptyPath('an image name') }),
+      compose: valued('compose', {
+        env: 'COMPOSE',
+        arg: 'COMMAND',
+        help: 'how to call Compose',
+        fallback: ['docker', 'compose'] as readonly string[],
+        shown: 'docker compose',
+        parse: (text) => text.trim().split(/\s+/),
+      }),
+      image: valued('image', {
+        env: 'IPC_LAB_IMAGE',
+        arg: 'IMAGE',
+        help: "the lab's image",
+        fallback: 'ipc-lab:latest',
+        parse: nonEmptyPath('an image name'),
+      }),
     },
     build: (v) => v,
     load: async () => (await import('../docker/doctor.ts')).runDoctor,

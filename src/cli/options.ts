@@ -31,7 +31,10 @@ export type ValuesOf<S extends OptionSpecs> = { -readonly [K in keyof S]: S[K] e
 // The kinds of option.
 
 /** An option with a value; a number or text default is shown in the help as it is, unless `shown` says otherwise. */
-export function valued<T>(flag: string, spec: Omit<OptionSpec<T>, 'flag'> & { readonly arg: string; readonly parse: (text: string, source: string) => T }): OptionSpec<T> {
+export function valued<T>(
+  flag: string,
+  spec: Omit<OptionSpec<T>, 'flag'> & { readonly arg: string; readonly parse: (text: string, source: string) => T },
+): OptionSpec<T> {
   const { fallback } = spec;
   const shown = spec.shown ?? (typeof fallback === 'number' || typeof fallback === 'string' ? String(fallback) : undefined);
   return { flag, ...spec, ...(shown === undefined ? {} : { shown }) };
@@ -39,13 +42,23 @@ export function valued<T>(flag: string, spec: Omit<OptionSpec<T>, 'flag'> & { re
 
 /** 65536 as 64KiB, 268435456 as 256MiB: how the help shows a size. */
 export function sizeText(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1 << 30], ['MiB', 1 << 20], ['KiB', 1 << 10]] as const) if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  for (const [unit, size] of [
+    ['GiB', 1 << 30],
+    ['MiB', 1 << 20],
+    ['KiB', 1 << 10],
+  ] as const)
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   return String(bytes);
 }
 
 /** A switch: present or not (or, from its environment variable, 1). */
 export function boolean(flag: string, help: string, env?: string): OptionSpec<boolean> {
-  return { flag, help, fallback: false, ...(env === undefined ? {} : { env, parse: (text: string) => text === '1' || text.toLowerCase() === 'true' }) };
+  return {
+    flag,
+    help,
+    fallback: false,
+    ...(env === undefined ? {} : { env, parse: (text: string) => text === '1' || text.toLowerCase() === 'true' }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -69,7 +82,10 @@ export function nonEmptyPath(what: string): (text: string, source: string) => st
 export function projectId(text: string, source: string): number {
   const n = text.length === 1 && !/[0-9]/.test(text) ? text.charCodeAt(0) : integer(text);
   if (n === undefined || n < 1 || n > 255) {
-    throw new UsageError(`${source} is ${JSON.stringify(text)}: give a project id from 1 to 255 (or 0x01..0xff, or one character such as L); ftok keeps only its low 8 bits and 0 is not allowed`);
+    throw new UsageError(
+      `${source} is ${JSON.stringify(text)}: give a project id from 1 to 255 (or 0x01..0xff, or one character such as L); ftok keeps ` +
+        `only its low 8 bits and 0 is not allowed`,
+    );
   }
   return n;
 }
@@ -78,7 +94,10 @@ export function projectId(text: string, source: string): number {
 export function ipcKey(text: string, source: string): number {
   const key = integer(text);
   if (key === undefined || key < 1 || key > 0xffff_ffff) {
-    throw new UsageError(`${source} is ${JSON.stringify(text)}: give a key from 1 to 0xffffffff, in hex (0x4c0108e2) or decimal; 0 is IPC_PRIVATE, which no other process can look up`);
+    throw new UsageError(
+      `${source} is ${JSON.stringify(text)}: give a key from 1 to 0xffffffff, in hex (0x4c0108e2) or decimal; 0 is IPC_PRIVATE, which no ` +
+        `other process can look up`,
+    );
   }
   return key | 0;
 }
@@ -86,7 +105,8 @@ export function ipcKey(text: string, source: string): number {
 export function wholeNumber(min: number, max: number, unit = ''): (text: string, source: string) => number {
   return (text, source) => {
     const n = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${source} is ${JSON.stringify(text)}: give a whole number from ${min} to ${max}${unit}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new UsageError(`${source} is ${JSON.stringify(text)}: give a whole number from ${min} to ${max}${unit}`);
     return n;
   };
 }
@@ -94,21 +114,24 @@ export function wholeNumber(min: number, max: number, unit = ''): (text: string,
 export function bytesFromTo(min: number, max: number, what: string): (text: string, source: string) => number {
   return (text, source) => {
     const n = integer(text);
-    if (n === undefined || n < min || n > max) throw new UsageError(`${source} is ${JSON.stringify(text)}: give a size in bytes from ${min} ${what}`);
+    if (n === undefined || n < min || n > max)
+      throw new UsageError(`${source} is ${JSON.stringify(text)}: give a size in bytes from ${min} ${what}`);
     return n;
   };
 }
 
 /** Permission bits in octal: 600, 0640, 0660. */
 export function octalMode(text: string, source: string): number {
-  if (!/^0?[0-7]{3}$/.test(text.trim())) throw new UsageError(`${source} is ${JSON.stringify(text)}: give permission bits in octal, such as 600, 0640 or 0660`);
+  if (!/^0?[0-7]{3}$/.test(text.trim()))
+    throw new UsageError(`${source} is ${JSON.stringify(text)}: give permission bits in octal, such as 600, 0640 or 0660`);
   return Number.parseInt(text.trim(), 8);
 }
 
 export function seconds(min = 0, max = 3600): (text: string, source: string) => number {
   return (text, source) => {
     const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${source} is ${JSON.stringify(text)}: give a number of seconds from ${min} to ${max}`);
+    if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new UsageError(`${source} is ${JSON.stringify(text)}: give a number of seconds from ${min} to ${max}`);
     return n;
   };
 }
@@ -138,9 +161,15 @@ export interface Parsed<S extends OptionSpecs> {
 }
 
 /** parseArgs over the declarations, then each value from its flag, its environment variable, or its default. */
-export function parseOptions<S extends OptionSpecs>(args: readonly string[], specs: S, env: NodeJS.ProcessEnv = process.env, positionals = false): Parsed<S> {
+export function parseOptions<S extends OptionSpecs>(
+  args: readonly string[],
+  specs: S,
+  env: NodeJS.ProcessEnv = process.env,
+  positionals = false,
+): Parsed<S> {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const spec of Object.values(specs)) config[spec.flag] = { type: spec.arg === undefined ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+  for (const spec of Object.values(specs))
+    config[spec.flag] = { type: spec.arg === undefined ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: positionals });
@@ -155,7 +184,7 @@ export function parseOptions<S extends OptionSpecs>(args: readonly string[], spe
     else if (fromEnv !== undefined && fromEnv !== '' && spec.parse) values[name] = spec.parse(fromEnv, `${spec.env} (environment)`);
     else values[name] = spec.fallback;
   }
-  return { values: values as ValuesOf<S>, positionals: parsed.positionals, help: parsed.values['help'] === true };
+  return { values: values as ValuesOf<S>, positionals: parsed.positionals, help: parsed.values.help === true };
 }
 
 /** One help line per option: flag and placeholder, then what it does, its variable and default. */

@@ -34,6 +34,8 @@ export async function waitFor<T>(check: () => T | undefined | Promise<T | undefi
     if (attempt === 0) onWait?.();
     if (Date.now() >= deadline) return { timedOut: true };
     const pause = typeof every === 'function' ? every(attempt) : every;
-    await sleep(Math.max(0, Math.min(pause, deadline - Date.now())), undefined, stop ? { signal: stop.abortSignal } : undefined).catch(() => undefined);
+    await sleep(Math.max(0, Math.min(pause, deadline - Date.now())), undefined, stop ? { signal: stop.abortSignal } : undefined).catch(
+      () => undefined,
+    );
   }
 }

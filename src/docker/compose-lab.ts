@@ -55,13 +55,17 @@ export function engineProblem(error: unknown, where = engineAddress()): { proble
   if (code === 'EACCES' || code === 'EPERM') {
     return {
       problem: `permission denied on the Docker socket (${where}): this user may not use Docker`,
-      fix: 'on Linux, join the docker group: sudo usermod -aG docker $USER, then log out and in again (or run `newgrp docker` in this terminal)',
+      fix:
+        'on Linux, join the docker group: sudo usermod -aG docker $USER, then log out and in again (or run `newgrp docker` in this ' +
+        'terminal)',
     };
   }
   if (code === 'ENOENT' || code === 'ECONNREFUSED') {
     return {
       problem: `nothing answers at ${where} (${raw})`,
-      fix: 'start Docker Desktop (macOS, Windows) or the engine (Linux: sudo systemctl start docker); if it runs elsewhere, check DOCKER_HOST and `docker context ls`',
+      fix:
+        'start Docker Desktop (macOS, Windows) or the engine (Linux: sudo systemctl start docker); if it runs elsewhere, check ' +
+        'DOCKER_HOST and `docker context ls`',
     };
   }
   return { problem: `the Docker Engine at ${where} did not answer: ${raw}`, fix: 'check that `docker info` works' };
@@ -76,7 +80,10 @@ function explainDockerError(error: unknown): never {
   throw error;
 }
 
-async function collect(stream: NodeJS.ReadableStream, demux: (s: NodeJS.ReadableStream, out: PassThrough, err: PassThrough) => void): Promise<{ stdout: string; stderr: string }> {
+async function collect(
+  stream: NodeJS.ReadableStream,
+  demux: (s: NodeJS.ReadableStream, out: PassThrough, err: PassThrough) => void,
+): Promise<{ stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -98,10 +105,14 @@ async function collect(stream: NodeJS.ReadableStream, demux: (s: NodeJS.Readable
  * dockerode cannot do.
  */
 export function engineAddress(): string {
-  const fromEnv = process.env['DOCKER_HOST'];
+  const fromEnv = process.env.DOCKER_HOST;
   if (fromEnv) return fromEnv;
   try {
-    const host = execFileSync('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const host = execFileSync('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    }).trim();
     if (host) return host;
   } catch {
     // no docker CLI, or no context: dockerode's defaults
@@ -111,7 +122,7 @@ export function engineAddress(): string {
 
 /** A dockerode client for the engine at engineAddress(). */
 export function engineFromContext(address = engineAddress()): Docker {
-  if (process.env['DOCKER_HOST'] === address) return new Docker();
+  if (process.env.DOCKER_HOST === address) return new Docker();
   if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });
   if (address.startsWith('npipe://')) return new Docker({ socketPath: address.slice('npipe://'.length).replace(/\//g, '\\') });
   return new Docker();
@@ -119,7 +130,7 @@ export function engineFromContext(address = engineAddress()): Docker {
 
 export class ComposeLab {
   constructor(
-    readonly project = process.env['IPC_LAB_PROJECT'] ?? DEFAULT_PROJECT,
+    readonly project = process.env.IPC_LAB_PROJECT ?? DEFAULT_PROJECT,
     readonly docker = engineFromContext(),
   ) {}
 
@@ -130,21 +141,23 @@ export class ComposeLab {
       .catch(explainDockerError);
     const inspected = await Promise.all(listed.map((c) => this.docker.getContainer(c.Id).inspect()));
     return inspected
-      .map((info): LabContainer => ({
-        id: info.Id,
-        name: info.Name.replace(/^\//, ''),
-        service: info.Config.Labels[SERVICE_LABEL] ?? '',
-        running: info.State.Running,
-        exitCode: info.State.ExitCode,
-        ipcMode: info.HostConfig.IpcMode ?? '',
-        user: info.Config.User,
-        readOnlyRoot: info.HostConfig.ReadonlyRootfs ?? false,
-        capDrop: info.HostConfig.CapDrop ?? [],
-        capAdd: info.HostConfig.CapAdd ?? [],
-        networkMode: info.HostConfig.NetworkMode ?? '',
-        securityOpt: info.HostConfig.SecurityOpt ?? [],
-        pid: info.State.Pid,
-      }))
+      .map(
+        (info): LabContainer => ({
+          id: info.Id,
+          name: info.Name.replace(/^\//, ''),
+          service: info.Config.Labels[SERVICE_LABEL] ?? '',
+          running: info.State.Running,
+          exitCode: info.State.ExitCode,
+          ipcMode: info.HostConfig.IpcMode ?? '',
+          user: info.Config.User,
+          readOnlyRoot: info.HostConfig.ReadonlyRootfs ?? false,
+          capDrop: info.HostConfig.CapDrop ?? [],
+          capAdd: info.HostConfig.CapAdd ?? [],
+          networkMode: info.HostConfig.NetworkMode ?? '',
+          securityOpt: info.HostConfig.SecurityOpt ?? [],
+          pid: info.State.Pid,
+        }),
+      )
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -156,14 +169,20 @@ export class ComposeLab {
 
   async require(service: string): Promise<LabContainer> {
     const found = await this.container(service);
-    if (!found) throw new DockerUnavailableError(`the lab's ${service} container does not exist: start the lab with \`make up\` (docker compose up -d)`);
+    if (!found)
+      throw new DockerUnavailableError(
+        `the lab's ${service} container does not exist: start the lab with \`make up\` (docker compose up -d)`,
+      );
     return found;
   }
 
   /** Runs a command in a running container (a service's, or this one), like `docker exec`. */
   async exec(service: string | LabContainer, cmd: readonly string[], env: Record<string, string> = {}): Promise<ExecResult> {
     const target = typeof service === 'string' ? await this.require(service) : service;
-    if (!target.running) throw new DockerUnavailableError(`the ${target.service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`);
+    if (!target.running)
+      throw new DockerUnavailableError(
+        `the ${target.service} container is not running (exit code ${target.exitCode}): \`make up\` starts the lab again`,
+      );
     const exec = await this.docker.getContainer(target.id).exec({
       Cmd: [...cmd],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),

@@ -60,7 +60,11 @@ const atLeast = (v: readonly number[], min: readonly number[]): boolean => {
 
 async function capture(argv: readonly string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await run(argv[0]!, argv.slice(1), {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
@@ -68,7 +72,12 @@ async function capture(argv: readonly string[], timeoutMs = 60_000): Promise<{ c
   }
 }
 
-const firstLine = (text: string): string => text.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+const firstLine = (text: string): string =>
+  text
+    .trim()
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? '';
 
 /** What the checks learn on the way and share: the engine, Compose's version, the image. */
 interface Findings {
@@ -123,7 +132,16 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
     writeFileSync(join(projectDir, 'compose.yaml'), doctorProject(found.image.name));
     const up = await composeIn(projectDir, 'up', '--detach', '--wait', 'donor');
     if (up.code !== 0) {
-      joined = { code: up.code, stdout: '', stderr: `${compose.join(' ')} up failed: ${firstLine(up.stderr.split('\n').filter((l) => /error|denied|invalid|unsupported/i.test(l)).join('\n') || up.stderr)}` };
+      joined = {
+        code: up.code,
+        stdout: '',
+        stderr: `${compose.join(' ')} up failed: ${firstLine(
+          up.stderr
+            .split('\n')
+            .filter((l) => /error|denied|invalid|unsupported/i.test(l))
+            .join('\n') || up.stderr,
+        )}`,
+      };
       return joined;
     }
     donorNamespace = firstLine((await composeIn(projectDir, 'logs', '--no-log-prefix', 'donor')).stdout);
@@ -132,7 +150,8 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
   };
 
   const needsDocker = (): Verdict | undefined => (found.docker ? undefined : skip('not checked: Docker does not answer'));
-  const needsImage = (): Verdict | undefined => needsDocker() ?? (found.image ? undefined : skip(`not checked: needs the lab image (${found.imageProblem ?? 'make build'})`));
+  const needsImage = (): Verdict | undefined =>
+    needsDocker() ?? (found.image ? undefined : skip(`not checked: needs the lab image (${found.imageProblem ?? 'make build'})`));
 
   return [
     {
@@ -158,10 +177,15 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         const r = await capture([...compose, 'version', '--short'], 15_000);
         const version = versionOf(r.stdout);
         if (r.code !== 0 || !version) {
-          return fail(`\`${compose.join(' ')} version\` failed: ${firstLine(r.stderr) || `exit ${r.code}`}`, 'install Compose v2: Docker Desktop has it; on Linux the docker-compose-plugin package (the old docker-compose v1 is not enough)');
+          return fail(
+            `\`${compose.join(' ')} version\` failed: ${firstLine(r.stderr) || `exit ${r.code}`}`,
+            'install Compose v2: Docker Desktop has it; on Linux the docker-compose-plugin package (the old docker-compose v1 is not ' +
+              'enough)',
+          );
         }
         found.composeVersion = version;
-        if (version[0]! < 2) return fail(`Compose ${firstLine(r.stdout)} is v1`, 'install Compose v2 (docker-compose-plugin): the lab needs `docker compose`');
+        if (version[0]! < 2)
+          return fail(`Compose ${firstLine(r.stdout)} is v1`, 'install Compose v2 (docker-compose-plugin): the lab needs `docker compose`');
         return ok(`Compose ${firstLine(r.stdout).replace(/^v/, '')}${version[0]! >= 5 ? ' (v5)' : ''}`);
       },
     },
@@ -169,13 +193,21 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
       name: 'buildx',
       async run() {
         const r = await capture(['docker', 'buildx', 'version'], 15_000);
-        if (r.code === 0) return ok(`buildx ${/v?(\d+\.\d+\.\d+\S*)/.exec(r.stdout)?.[1] ?? firstLine(r.stdout)}: Compose builds through it`);
+        if (r.code === 0)
+          return ok(`buildx ${/v?(\d+\.\d+\.\d+\S*)/.exec(r.stdout)?.[1] ?? firstLine(r.stdout)}: Compose builds through it`);
         // Compose 2.37 and later build through Bake and fall back to the classic builder
         // without buildx; the classic builder cannot run the Dockerfile's RUN --mount.
         if (found.composeVersion && !atLeast(found.composeVersion, [2, 37])) {
-          return warn('not installed; this Compose builds through the engine\'s BuildKit without it', 'install the docker-buildx-plugin package before upgrading Compose');
+          return warn(
+            "not installed; this Compose builds through the engine's BuildKit without it",
+            'install the docker-buildx-plugin package before upgrading Compose',
+          );
         }
-        return fail(`not installed (\`docker buildx version\`: ${firstLine(r.stderr)}): Compose would fall back to the classic builder, which cannot build the lab's Dockerfile (RUN --mount)`, 'install buildx: Docker Desktop has it; on Linux the docker-buildx-plugin package');
+        return fail(
+          `not installed (\`docker buildx version\`: ${firstLine(r.stderr)}): ` +
+            "Compose would fall back to the classic builder, which cannot build the lab's Dockerfile (RUN --mount)",
+          'install buildx: Docker Desktop has it; on Linux the docker-buildx-plugin package',
+        );
       },
     },
     {
@@ -186,11 +218,18 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         try {
           const info = await found.docker!.getImage(imageName).inspect();
           found.image = { name: imageName, arch: `${info.Os}/${info.Architecture}`, created: new Date(info.Created), size: info.Size };
-          return ok(`${imageName}, ${info.Os}/${info.Architecture}, ${(info.Size / 1e6).toFixed(0)} MB, built ${info.Created.slice(0, 10)}: \`make up UP_FLAGS=\` runs it without any network`);
+          return ok(
+            `${imageName}, ${info.Os}/${info.Architecture}, ${(info.Size / 1e6).toFixed(0)} MB, built ${info.Created.slice(0, 10)}: ` +
+              '`make up UP_FLAGS=` runs it without any network',
+          );
         } catch (error) {
-          if ((error as { statusCode?: number }).statusCode !== 404) return fail(`could not look at ${imageName}: ${(error as Error).message}`, 'check `docker image ls`');
+          if ((error as { statusCode?: number }).statusCode !== 404)
+            return fail(`could not look at ${imageName}: ${(error as Error).message}`, 'check `docker image ls`');
           found.imageProblem = 'make build';
-          return fail(`${imageName} is not built yet, so the lab would need the internet to start`, 'run `make build` now (or `make load` from an instructor\'s ipc-lab-images.tar), then make doctor again');
+          return fail(
+            `${imageName} is not built yet, so the lab would need the internet to start`,
+            "run `make build` now (or `make load` from an instructor's ipc-lab-images.tar), then make doctor again",
+          );
         }
       },
     },
@@ -202,9 +241,13 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         const r = await joinedRun();
         const machine = r?.code === 0 ? r.stdout.trim().split('\n')[1]?.trim() : undefined;
         const engine = found.engineArch === 'arm64' ? 'aarch64' : found.engineArch === 'amd64' ? 'x86_64' : found.engineArch;
-        if (!machine) return fail(`could not run the lab image: ${firstLine(r?.stderr ?? '')}`, 'see `docker compose logs`; rebuild with make build');
+        if (!machine)
+          return fail(`could not run the lab image: ${firstLine(r?.stderr ?? '')}`, 'see `docker compose logs`; rebuild with make build');
         if (machine === engine) return ok(`the engine runs linux/${found.engineArch}; the lab image's programs are ${machine}: native`);
-        return warn(`the engine runs linux/${found.engineArch}, but the lab image's programs are ${machine}: they run under emulation, slowly`, 'rebuild the image on this machine: make build');
+        return warn(
+          `the engine runs linux/${found.engineArch}, but the lab image's programs are ${machine}: they run under emulation, slowly`,
+          'rebuild the image on this machine: make build',
+        );
       },
     },
     {
@@ -216,7 +259,11 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         const avail = Number(r?.stdout.trim().split('\n')[2]?.trim().split(/\s+/)[3]);
         if (!Number.isFinite(avail)) return skip(`not checked: df did not run in the container (${firstLine(r?.stderr ?? '')})`);
         const gib = avail / (1 << 20);
-        if (gib < NEEDED_DISK_GIB) return fail(`${gib.toFixed(1)} GiB free where the engine keeps images; the lab needs about ${NEEDED_DISK_GIB} GiB`, 'free space: `docker system df`, then `docker system prune`; Docker Desktop: Settings > Resources > disk');
+        if (gib < NEEDED_DISK_GIB)
+          return fail(
+            `${gib.toFixed(1)} GiB free where the engine keeps images; the lab needs about ${NEEDED_DISK_GIB} GiB`,
+            'free space: `docker system df`, then `docker system prune`; Docker Desktop: Settings > Resources > disk',
+          );
         return ok(`${gib.toFixed(0)} GiB free where the engine keeps images (the lab needs about ${NEEDED_DISK_GIB} GiB)`);
       },
     },
@@ -227,9 +274,17 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         if (none) return none;
         const r = await joinedRun();
         const theirs = r?.code === 0 ? r.stdout.trim().split('\n')[0]?.trim() : undefined;
-        if (!theirs || !donorNamespace) return fail(`the two containers did not start: ${firstLine(r?.stderr ?? '')}`, 'run `docker compose version`: the lab needs Docker Compose v2 or later');
+        if (!theirs || !donorNamespace)
+          return fail(
+            `the two containers did not start: ${firstLine(r?.stderr ?? '')}`,
+            'run `docker compose version`: the lab needs Docker Compose v2 or later',
+          );
         if (theirs !== donorNamespace) {
-          return fail(`a container with ipc: "service:donor" is in ${theirs}, not in the donor's ${donorNamespace}: this Compose ignores ipc:, so the client could never see the segment`, 'use Docker Compose v2 (podman-compose before 1.6 ignores ipc:)');
+          return fail(
+            `a container with ipc: "service:donor" is in ${theirs}, not in the donor's ${donorNamespace}: this Compose ignores ipc:, so ` +
+              `the client could never see the segment`,
+            'use Docker Compose v2 (podman-compose before 1.6 ignores ipc:)',
+          );
         }
         return ok(`ipc: shareable and ipc: "service:donor" put two containers in one namespace (${theirs})`);
       },
@@ -242,8 +297,20 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         await joinedRun();
         if (!projectDir || !donorNamespace) return skip('not checked: the containers did not start (see above)');
         const r = await composeIn(projectDir, 'run', '--rm', '--no-deps', 'debugger');
-        if (r.code === 0 && /Attaching to process|inferior|process \d+/i.test(r.stdout + r.stderr)) return ok('a container holding SYS_PTRACE attached gdb to a process of another container');
-        return fail(`gdb could not attach: ${firstLine((r.stdout + r.stderr).split('\n').filter((l) => /ptrace|denied|not permitted|error/i.test(l)).join('\n') || r.stderr || `exit ${r.code}`)}`, 'make gdb will not work here; everything else will. On Linux check /proc/sys/kernel/yama/ptrace_scope (3 forbids ptrace) and seccomp');
+        if (r.code === 0 && /Attaching to process|inferior|process \d+/i.test(r.stdout + r.stderr))
+          return ok('a container holding SYS_PTRACE attached gdb to a process of another container');
+        return fail(
+          `gdb could not attach: ${firstLine(
+            (r.stdout + r.stderr)
+              .split('\n')
+              .filter((l) => /ptrace|denied|not permitted|error/i.test(l))
+              .join('\n') ||
+              r.stderr ||
+              `exit ${r.code}`,
+          )}`,
+          'make gdb will not work here; everything else will. On Linux check /proc/sys/kernel/yama/ptrace_scope (3 forbids ptrace) and ' +
+            'seccomp',
+        );
       },
     },
     {
@@ -252,7 +319,9 @@ function checks(found: Findings, imageName: string, compose: readonly string[]):
         if (!projectDir) return skip('nothing to remove');
         const down = await composeIn(projectDir, 'down', '--volumes', '--remove-orphans', '--timeout', '0');
         rmSync(projectDir, { recursive: true, force: true });
-        return down.code === 0 ? ok('the throwaway containers are removed') : fail(`could not remove the throwaway containers: ${firstLine(down.stderr)}`, `docker compose -p ${PROJECT} down`);
+        return down.code === 0
+          ? ok('the throwaway containers are removed')
+          : fail(`could not remove the throwaway containers: ${firstLine(down.stderr)}`, `docker compose -p ${PROJECT} down`);
       },
     },
   ];
@@ -286,7 +355,12 @@ export async function runDoctor(options: DoctorOptions, say: Narrator): Promise<
     if (verdict.fix) say.block(`${' '.repeat(27)}${paint('yellow', 'fix:', color)} ${verdict.fix}`);
   }
   const total = counts.ok + counts.warn + counts.fail + counts.skip;
-  const parts = (['ok', 'warn', 'fail', 'skip'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s === 'fail' ? 'failed' : s === 'warn' ? 'warning(s)' : s === 'skip' ? 'not checked' : 'ok'}`);
-  say.block(`\n${total} checks: ${parts.join(', ')}${counts.fail > 0 ? ': fix the failed ones, then run make doctor again' : ': ready for the lab'}`);
+  const parts = (['ok', 'warn', 'fail', 'skip'] as const)
+    .filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s === 'fail' ? 'failed' : s === 'warn' ? 'warning(s)' : s === 'skip' ? 'not checked' : 'ok'}`);
+  say.block(
+    `\n${total} checks: ` +
+      `${parts.join(', ')}${counts.fail > 0 ? ': fix the failed ones, then run make doctor again' : ': ready for the lab'}`,
+  );
   return counts.fail > 0 ? 1 : 0;
 }

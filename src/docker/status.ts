@@ -27,7 +27,10 @@ function lockdown(c: LabContainer): string {
 }
 
 /** Running containers that joined a donor's namespace but are no longer in it. */
-export function staleJoiners(containers: readonly LabContainer[], namespaces: ReadonlyMap<string, string>): Array<{ joiner: LabContainer; donor: LabContainer }> {
+export function staleJoiners(
+  containers: readonly LabContainer[],
+  namespaces: ReadonlyMap<string, string>,
+): Array<{ joiner: LabContainer; donor: LabContainer }> {
   const stale: Array<{ joiner: LabContainer; donor: LabContainer }> = [];
   for (const joiner of containers) {
     const donorId = joiner.ipcMode.match(/^container:(.+)$/)?.[1];
@@ -52,24 +55,38 @@ export async function runLabStatus(_options: object, say: Narrator): Promise<num
     namespaces.set(c.id, await lab.ipcNamespace(c).catch(() => '?'));
   }
   say.step(`the ${lab.project} containers`);
-  say.block(renderTable(
-    ['service', 'container', 'state', 'user', 'IpcMode', 'IPC namespace', 'lockdown'],
-    containers.map((c) => [
-      c.service, c.name, c.running ? 'running' : `exited (${c.exitCode})`, c.user || 'root',
-      ipcModeText(c, containers), namespaces.get(c.id) ?? '-', lockdown(c),
-    ]),
-  ));
+  say.block(
+    renderTable(
+      ['service', 'container', 'state', 'user', 'IpcMode', 'IPC namespace', 'lockdown'],
+      containers.map((c) => [
+        c.service,
+        c.name,
+        c.running ? 'running' : `exited (${c.exitCode})`,
+        c.user || 'root',
+        ipcModeText(c, containers),
+        namespaces.get(c.id) ?? '-',
+        lockdown(c),
+      ]),
+    ),
+  );
   const stale = staleJoiners(containers, namespaces);
   for (const { joiner, donor } of stale) {
-    say.warn(`${joiner.name} is in IPC namespace ${namespaces.get(joiner.id)}, but ${donor.name}, whose namespace it joined, is now in ${namespaces.get(donor.id)}.`);
-    say.note(`${donor.name} was restarted. A container that joins another's namespace (ipc: "service:${donor.service}") joins once, when it starts, and keeps the old namespace when its donor restarts: a known Docker limitation. It can no longer see the segment. Run \`make up\`, which recreates the whole lab.`);
+    say.warn(
+      `${joiner.name} is in IPC namespace ${namespaces.get(joiner.id)}, but ${donor.name}, whose namespace it joined, is now in ` +
+        `${namespaces.get(donor.id)}.`,
+    );
+    say.note(
+      `${donor.name} was restarted. A container that joins another's namespace (ipc: "service:${donor.service}") joins once, ` +
+        'when it starts, and keeps the old namespace when its donor restarts: a known Docker limitation. It can no longer see ' +
+        'the segment. Run `make up`, which recreates the whole lab.',
+    );
   }
   const server = containers.find((c) => c.service === 'server' && c.running);
   if (!server) {
     say.warn('The server is not running, so its IPC namespace (and the segment) is gone.');
     return 1;
   }
-  say.step('ipcs -m, inside the server\'s IPC namespace (the client shares it)');
+  say.step("ipcs -m, inside the server's IPC namespace (the client shares it)");
   const ipcs = await lab.exec('server', ['ipcs', '-m']);
   say.block(ipcs.stdout.trimEnd());
   say.note('Under Docker Desktop this namespace is inside a Linux VM: `ipcs -m` on the host shows none of it.');

@@ -17,11 +17,9 @@ export const IPC_RMID = 0;
 export const IPC_SET = 1;
 export const IPC_STAT = 2;
 
-export const ftok: (pathname: string, proj_id: number) => number =
-  libc.func('int ftok(const char *pathname, int proj_id)');
+export const ftok: (pathname: string, proj_id: number) => number = libc.func('int ftok(const char *pathname, int proj_id)');
 
-export const strerror: (errnum: number) => string =
-  libc.func('const char *strerror(int errnum)');
+export const strerror: (errnum: number) => string = libc.func('const char *strerror(int errnum)');
 
 /** The calling thread's errno, as left by the last koffi call. Read it before any other call. */
 export function errno(): number {

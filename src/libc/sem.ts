@@ -34,8 +34,7 @@ export interface Timespec {
 /** koffi's async callback: `error` is set only when koffi itself failed, never for errno. */
 export type AsyncCallback = (error: unknown, result: number) => void;
 
-export const semget: (key: number, nsems: number, semflg: number) => number =
-  libc.func('int semget(int key, int nsems, int semflg)');
+export const semget: (key: number, nsems: number, semflg: number) => number = libc.func('int semget(int key, int nsems, int semflg)');
 
 export interface SemopFunction {
   (semid: number, sops: readonly Sembuf[], nsops: number): number;
@@ -43,31 +42,36 @@ export interface SemopFunction {
   async(semid: number, sops: readonly Sembuf[], nsops: number, callback: AsyncCallback): void;
 }
 
-export const semop: SemopFunction =
-  libc.func('semop', 'int', ['int', koffi.pointer(SEMBUF), 'size_t']);
+export const semop: SemopFunction = libc.func('semop', 'int', ['int', koffi.pointer(SEMBUF), 'size_t']);
 
 export interface SemtimedopFunction {
   (semid: number, sops: readonly Sembuf[], nsops: number, timeout: Timespec | null): number;
   async(semid: number, sops: readonly Sembuf[], nsops: number, timeout: Timespec | null, callback: AsyncCallback): void;
 }
 
-export const semtimedop: SemtimedopFunction =
-  libc.func('semtimedop', 'int', ['int', koffi.pointer(SEMBUF), 'size_t', koffi.pointer(TIMESPEC)]);
+export const semtimedop: SemtimedopFunction = libc.func('semtimedop', 'int', [
+  'int',
+  koffi.pointer(SEMBUF),
+  'size_t',
+  koffi.pointer(TIMESPEC),
+]);
 
 /**
  * The same two calls taking raw pointers: the caller encodes the sembuf array (and timespec)
  * into a Buffer once and reuses it, so a hot loop pays no per-call struct conversion.
  */
-export const semopRaw: (semid: number, sops: Uint8Array, nsops: number) => number =
-  libc.func('semop', 'int', ['int', 'void *', 'size_t']);
-export const semtimedopRaw: (semid: number, sops: Uint8Array, nsops: number, timeout: Uint8Array | null) => number =
-  libc.func('semtimedop', 'int', ['int', 'void *', 'size_t', 'void *']);
+export const semopRaw: (semid: number, sops: Uint8Array, nsops: number) => number = libc.func('semop', 'int', ['int', 'void *', 'size_t']);
+export const semtimedopRaw: (semid: number, sops: Uint8Array, nsops: number, timeout: Uint8Array | null) => number = libc.func(
+  'semtimedop',
+  'int',
+  ['int', 'void *', 'size_t', 'void *'],
+);
 
 /** `struct sembuf sops[n]` as bytes, for semopRaw/semtimedopRaw. */
 export function encodeSembufs(sops: readonly Sembuf[]): Uint8Array {
   const size = koffi.sizeof(SEMBUF);
   const bytes = Buffer.alloc(size * sops.length);
-  sops.forEach((sop, i) => koffi.encode(bytes, i * size, SEMBUF, sop));
+  for (const [i, sop] of sops.entries()) koffi.encode(bytes, i * size, SEMBUF, sop);
   return bytes;
 }
 

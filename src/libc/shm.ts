@@ -14,14 +14,16 @@ export const SHM_DEST = 0o1000;
 /** shmat's failure value, `(void *) -1`: koffi 3 hands back pointers as unsigned BigInts. */
 export const SHMAT_FAILED = 0xffff_ffff_ffff_ffffn;
 
-export const shmget: (key: number, size: number, shmflg: number) => number =
-  libc.func('int shmget(int key, size_t size, int shmflg)');
+export const shmget: (key: number, size: number, shmflg: number) => number = libc.func('int shmget(int key, size_t size, int shmflg)');
 
-export const shmat: (shmid: number, shmaddr: bigint | null, shmflg: number) => bigint =
-  libc.func('void *shmat(int shmid, void *shmaddr, int shmflg)');
+export const shmat: (shmid: number, shmaddr: bigint | null, shmflg: number) => bigint = libc.func(
+  'void *shmat(int shmid, void *shmaddr, int shmflg)',
+);
 
-export const shmdt: (shmaddr: bigint) => number =
-  libc.func('int shmdt(void *shmaddr)');
+export const shmdt: (shmaddr: bigint) => number = libc.func('int shmdt(void *shmaddr)');
 
-export const shmctl: (shmid: number, cmd: number, buf: Record<string, unknown> | null) => number =
-  libc.func('shmctl', 'int', ['int', 'int', koffi.inout(koffi.pointer(SHMID_DS))]);
+export const shmctl: (shmid: number, cmd: number, buf: Record<string, unknown> | null) => number = libc.func('shmctl', 'int', [
+  'int',
+  'int',
+  koffi.inout(koffi.pointer(SHMID_DS)),
+]);

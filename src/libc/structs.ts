@@ -23,28 +23,47 @@ type Fields = Record<string, string | TypeObject>;
 const ipcPermFields: Record<Arch, Fields> = {
   // glibc sysdeps/unix/sysv/linux/x86/bits/ipc-perm.h
   x64: {
-    __key: 'int32_t', uid: 'uint32_t', gid: 'uint32_t', cuid: 'uint32_t', cgid: 'uint32_t',
-    mode: 'uint32_t', __seq: 'uint16_t', __pad2: 'uint16_t',
-    __glibc_reserved1: 'unsigned long', __glibc_reserved2: 'unsigned long',
+    __key: 'int32_t',
+    uid: 'uint32_t',
+    gid: 'uint32_t',
+    cuid: 'uint32_t',
+    cgid: 'uint32_t',
+    mode: 'uint32_t',
+    __seq: 'uint16_t',
+    __pad2: 'uint16_t',
+    __glibc_reserved1: 'unsigned long',
+    __glibc_reserved2: 'unsigned long',
   },
   // glibc sysdeps/unix/sysv/linux/bits/ipc-perm.h (the generic one, used by aarch64)
   arm64: {
-    __key: 'int32_t', uid: 'uint32_t', gid: 'uint32_t', cuid: 'uint32_t', cgid: 'uint32_t',
-    mode: 'uint32_t', __seq: 'uint16_t', __pad2: 'uint16_t',
-    __glibc_reserved1: 'unsigned long', __glibc_reserved2: 'unsigned long',
+    __key: 'int32_t',
+    uid: 'uint32_t',
+    gid: 'uint32_t',
+    cuid: 'uint32_t',
+    cgid: 'uint32_t',
+    mode: 'uint32_t',
+    __seq: 'uint16_t',
+    __pad2: 'uint16_t',
+    __glibc_reserved1: 'unsigned long',
+    __glibc_reserved2: 'unsigned long',
   },
 };
 
 function shmidDsFields(perm: TypeObject): Record<Arch, Fields> {
   const common: Fields = {
-    shm_perm: perm, shm_segsz: 'size_t',
-    shm_atime: 'int64_t', shm_dtime: 'int64_t', shm_ctime: 'int64_t',
-    shm_cpid: 'int32_t', shm_lpid: 'int32_t', shm_nattch: 'unsigned long',
-    __glibc_reserved5: 'unsigned long', __glibc_reserved6: 'unsigned long',
+    shm_perm: perm,
+    shm_segsz: 'size_t',
+    shm_atime: 'int64_t',
+    shm_dtime: 'int64_t',
+    shm_ctime: 'int64_t',
+    shm_cpid: 'int32_t',
+    shm_lpid: 'int32_t',
+    shm_nattch: 'unsigned long',
+    __glibc_reserved5: 'unsigned long',
+    __glibc_reserved6: 'unsigned long',
   };
   return { x64: common, arm64: common };
 }
-
 
 interface ShmStructs {
   readonly IPC_PERM: TypeObject;
@@ -71,15 +90,22 @@ function semidDsFields(perm: TypeObject): Record<Arch, Fields> {
     // glibc sysdeps/unix/sysv/linux/x86/bits/types/struct_semid_ds.h
     x64: {
       sem_perm: perm,
-      sem_otime: 'int64_t', __sem_otime_high: 'unsigned long',
-      sem_ctime: 'int64_t', __sem_ctime_high: 'unsigned long',
-      sem_nsems: 'unsigned long', __glibc_reserved3: 'unsigned long', __glibc_reserved4: 'unsigned long',
+      sem_otime: 'int64_t',
+      __sem_otime_high: 'unsigned long',
+      sem_ctime: 'int64_t',
+      __sem_ctime_high: 'unsigned long',
+      sem_nsems: 'unsigned long',
+      __glibc_reserved3: 'unsigned long',
+      __glibc_reserved4: 'unsigned long',
     },
     // glibc sysdeps/unix/sysv/linux/bits/types/struct_semid_ds.h, the __TIMESIZE == 64 branch
     arm64: {
       sem_perm: perm,
-      sem_otime: 'int64_t', sem_ctime: 'int64_t',
-      sem_nsems: 'unsigned long', __glibc_reserved3: 'unsigned long', __glibc_reserved4: 'unsigned long',
+      sem_otime: 'int64_t',
+      sem_ctime: 'int64_t',
+      sem_nsems: 'unsigned long',
+      __glibc_reserved3: 'unsigned long',
+      __glibc_reserved4: 'unsigned long',
     },
   };
 }

@@ -19,23 +19,35 @@ for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has
  * calls, then `ERRNO` (which speaks of segments: the shared memory calls use those).
  */
 const hints: Readonly<Record<string, string>> = {
-  EEXIST: 'a segment with this key already exists: look at it with `ipcs -m`, remove it with `ipc-lab clean` or `ipcrm -M <key>`, or use another key',
+  EEXIST:
+    'a segment with this key already exists: look at it with `ipcs -m`, remove it with `ipc-lab clean` or `ipcrm -M <key>`, or use ' +
+    'another key',
   ENOENT: 'nothing has this key yet: start the server first, and check that both sides use the same key file, project id and IPC namespace',
   'ftok:ENOENT': 'the key file does not exist: ftok needs an existing file; start the server (it creates it) or pass --key-file',
-  EACCES: "the segment's mode does not let this user in: compare its owner and mode (`ipcs -m`) with `id`; the lab's default mode 0600 admits only the owner",
-  EINVAL: 'the size is outside the kernel limits or larger than the existing segment, or the id is not a live segment: check --size and `ipcs -m`',
+  EACCES:
+    "the segment's mode does not let this user in: compare its owner and mode (`ipcs -m`) with `id`; the lab's default mode 0600 admits " +
+    'only the owner',
+  EINVAL:
+    'the size is outside the kernel limits or larger than the existing segment, or the id is not a live segment: check --size and `ipcs ' +
+    '-m`',
   'shmat:EINVAL': 'the shmid is not a live segment (it may have been removed): check `ipcs -m` and restart the server',
   EIDRM: 'the segment was removed (IPC_RMID) while this program was using it: start the server again',
   ENOMEM: 'the kernel could not find memory or address space for the segment: use a smaller --size',
   ENOSPC: 'a system-wide limit (SHMMNI segments or SHMALL pages) is reached: remove stale segments with `ipc-lab clean` or `ipcrm`',
   EPERM: 'only the owner, the creator or a privileged process may do this to the segment',
-  'semget:EEXIST': 'a semaphore set with this key already exists: look at it with `ipcs -s`, remove it with `ipcrm -S <key>`, or open it without IPC_EXCL',
-  'semget:ENOENT': 'no semaphore set has this key yet: start the program that creates it first, and check that both sides use the same key and IPC namespace',
+  'semget:EEXIST':
+    'a semaphore set with this key already exists: look at it with `ipcs -s`, remove it with `ipcrm -S <key>`, or open it without IPC_EXCL',
+  'semget:ENOENT':
+    'no semaphore set has this key yet: start the program that creates it first, and check that both sides use the same key and IPC ' +
+    'namespace',
   'semget:EACCES': "the set's mode does not let this user in: compare its owner and mode (`ipcs -s`) with `id`",
   'semget:EINVAL': 'nsems is 0 or above SEMMSL, or more than the existing set has: check `ipcs -s -i <semid>`',
   'semget:ENOSPC': 'a system-wide limit (SEMMNI sets or SEMMNS semaphores) is reached: remove stale sets with `ipcrm -s <semid>`',
-  'semop:EAGAIN': 'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
-  'semtimedop:EAGAIN': 'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; see `ipcs -s -i <semid>`',
+  'semop:EAGAIN':
+    'IPC_NOWAIT was given and the operation would have blocked: someone holds the semaphore; try again later, or wait without IPC_NOWAIT',
+  'semtimedop:EAGAIN':
+    'the timeout ran out (or IPC_NOWAIT was given) before the operation could proceed: whoever holds the semaphore has not released it; ' +
+    'see `ipcs -s -i <semid>`',
   'sem:EACCES': "the set's mode does not let this user in: compare its owner and mode (`ipcs -s`) with `id`",
   'sem:EIDRM': 'the set was removed (IPC_RMID) while this process was using it: its owner is shutting down',
   'sem:EPERM': 'only the owner, the creator or a privileged process may change or remove the set',
@@ -43,15 +55,21 @@ const hints: Readonly<Record<string, string>> = {
   'sem:ENOMEM': 'the kernel could not allocate the SEM_UNDO structure: free some memory or use fewer sets',
   'semop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
   'semtimedop:EIDRM': 'the set was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
-  'semop:EINTR': 'a signal with a handler arrived while waiting, and semop is never restarted after one: wait again, or stop if it was a shutdown signal',
-  'semtimedop:EINTR': 'a signal with a handler arrived while waiting, and semtimedop is never restarted after one: wait again, or stop if it was a shutdown signal',
+  'semop:EINTR':
+    'a signal with a handler arrived while waiting, and semop is never restarted after one: wait again, or stop if it was a shutdown ' +
+    'signal',
+  'semtimedop:EINTR':
+    'a signal with a handler arrived while waiting, and semtimedop is never restarted after one: wait again, or stop if it was a ' +
+    'shutdown signal',
   'semop:EINVAL': 'the semid is not a live semaphore set (it may have been removed), or nsops is 0: check `ipcs -s`',
   'semtimedop:EINVAL': 'the semid is not a live semaphore set, nsops is 0, or the timeout is negative or has tv_nsec of a second or more',
   'semctl:EINVAL': 'the semid is not a live semaphore set (it may have been removed), or semnum is not below nsems: check `ipcs -s`',
   'semctl:EIDRM': 'the set was removed (IPC_RMID) while this process was using it',
   'semctl:EPERM': 'only the owner, the creator or a privileged process may change or remove the set',
   EFBIG: 'sem_num is not below the number of semaphores in the set: numbers run from 0 to nsems - 1',
-  ERANGE: 'a semaphore value must stay from 0 to SEMVMX (32767): SETVAL/SETALL asked for more or less, or a semop (or its SEM_UNDO adjustment) would pass the maximum',
+  ERANGE:
+    'a semaphore value must stay from 0 to SEMVMX (32767): SETVAL/SETALL asked for more or less, or a semop (or its SEM_UNDO adjustment) ' +
+    'would pass the maximum',
 };
 
 export class SysvError extends LabError {
@@ -67,7 +85,9 @@ export class SysvError extends LabError {
   ) {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
     const hint = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
-    const argText = Object.entries(args).map(([k, v]) => `${k}=${v}`).join(', ');
+    const argText = Object.entries(args)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     super('failed', `${call}(${argText}) failed: ${code} (${errno}, ${strerror(errno)})`, { hint });
     this.errno = errno;
     this.code = code;
@@ -90,7 +110,11 @@ type ErrnoQuery = ErrnoName | keyof typeof ERRNO_SETS;
 /** Whether `error` is a failed System V call with one of these errnos (or sets of them). */
 export function isErrno(error: unknown, ...queries: readonly ErrnoQuery[]): error is SysvError {
   if (!(error instanceof SysvError)) return false;
-  return queries.some((q) => (Object.hasOwn(ERRNO_SETS, q) ? (ERRNO_SETS[q as keyof typeof ERRNO_SETS] as readonly string[]).includes(error.code) : error.errno === constants.errno[q as ErrnoName]));
+  return queries.some((q) =>
+    Object.hasOwn(ERRNO_SETS, q)
+      ? (ERRNO_SETS[q as keyof typeof ERRNO_SETS] as readonly string[]).includes(error.code)
+      : error.errno === constants.errno[q as ErrnoName],
+  );
 }
 
 /** Throws a SysvError when an int-returning call returned -1; returns the result otherwise. */

@@ -53,10 +53,10 @@ export interface IpcPermIds {
 /** The ids in a decoded struct ipc_perm, as every System V IPC_STAT holds one. */
 export function permIds(perm: Record<string, number>): IpcPermIds {
   return {
-    key: Number(perm['__key']),
-    uid: Number(perm['uid']),
-    gid: Number(perm['gid']),
-    cuid: Number(perm['cuid']),
-    cgid: Number(perm['cgid']),
+    key: Number(perm.__key),
+    uid: Number(perm.uid),
+    gid: Number(perm.gid),
+    cuid: Number(perm.cuid),
+    cgid: Number(perm.cgid),
   };
 }

@@ -32,19 +32,43 @@ export class SegmentView {
     return this.#readable().byteLength;
   }
 
-  getUint8(offset: number): number { return this.#dataFor(offset, 1).getUint8(offset); }
-  getUint16(offset: number): number { return this.#dataFor(offset, 2).getUint16(offset, true); }
-  getUint32(offset: number): number { return this.#dataFor(offset, 4).getUint32(offset, true); }
-  getInt32(offset: number): number { return this.#dataFor(offset, 4).getInt32(offset, true); }
-  getFloat64(offset: number): number { return this.#dataFor(offset, 8).getFloat64(offset, true); }
-  getBigUint64(offset: number): bigint { return this.#dataFor(offset, 8).getBigUint64(offset, true); }
+  getUint8(offset: number): number {
+    return this.#dataFor(offset, 1).getUint8(offset);
+  }
+  getUint16(offset: number): number {
+    return this.#dataFor(offset, 2).getUint16(offset, true);
+  }
+  getUint32(offset: number): number {
+    return this.#dataFor(offset, 4).getUint32(offset, true);
+  }
+  getInt32(offset: number): number {
+    return this.#dataFor(offset, 4).getInt32(offset, true);
+  }
+  getFloat64(offset: number): number {
+    return this.#dataFor(offset, 8).getFloat64(offset, true);
+  }
+  getBigUint64(offset: number): bigint {
+    return this.#dataFor(offset, 8).getBigUint64(offset, true);
+  }
 
-  setUint8(offset: number, value: number): void { this.#writableFor(offset, 1).setUint8(offset, value); }
-  setUint16(offset: number, value: number): void { this.#writableFor(offset, 2).setUint16(offset, value, true); }
-  setUint32(offset: number, value: number): void { this.#writableFor(offset, 4).setUint32(offset, value, true); }
-  setInt32(offset: number, value: number): void { this.#writableFor(offset, 4).setInt32(offset, value, true); }
-  setFloat64(offset: number, value: number): void { this.#writableFor(offset, 8).setFloat64(offset, value, true); }
-  setBigUint64(offset: number, value: bigint): void { this.#writableFor(offset, 8).setBigUint64(offset, value, true); }
+  setUint8(offset: number, value: number): void {
+    this.#writableFor(offset, 1).setUint8(offset, value);
+  }
+  setUint16(offset: number, value: number): void {
+    this.#writableFor(offset, 2).setUint16(offset, value, true);
+  }
+  setUint32(offset: number, value: number): void {
+    this.#writableFor(offset, 4).setUint32(offset, value, true);
+  }
+  setInt32(offset: number, value: number): void {
+    this.#writableFor(offset, 4).setInt32(offset, value, true);
+  }
+  setFloat64(offset: number, value: number): void {
+    this.#writableFor(offset, 8).setFloat64(offset, value, true);
+  }
+  setBigUint64(offset: number, value: bigint): void {
+    this.#writableFor(offset, 8).setBigUint64(offset, value, true);
+  }
 
   /** A copy of `length` bytes at `offset` (the copy stays valid after detach). */
   read(offset: number, length: number): Uint8Array {

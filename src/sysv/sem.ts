@@ -169,7 +169,10 @@ export async function createSemaphoreSet(
 function noChange(values: readonly number[]): SemOp[] {
   const zero = values.indexOf(0);
   if (zero !== -1) return [{ num: zero, op: 0, flags: libc.IPC_NOWAIT }];
-  return [{ num: 0, op: -1, flags: libc.IPC_NOWAIT }, { num: 0, op: +1, flags: libc.IPC_NOWAIT }];
+  return [
+    { num: 0, op: -1, flags: libc.IPC_NOWAIT },
+    { num: 0, op: +1, flags: libc.IPC_NOWAIT },
+  ];
 }
 
 async function untilInitialised(semid: number, key: number, timeoutMs: number): Promise<void> {
@@ -278,7 +281,10 @@ export function semopPrepared(semid: number, prepared: PreparedOps, timeoutMs?: 
     return;
   }
   let timeout = timespecs.get(timeoutMs);
-  if (!timeout) timespecs.set(timeoutMs, (timeout = c.encodeTimespec(toTimespec(timeoutMs))));
+  if (!timeout) {
+    timeout = c.encodeTimespec(toTimespec(timeoutMs));
+    timespecs.set(timeoutMs, timeout);
+  }
   checkInt('semtimedop', c.semtimedopRaw(semid, prepared.sembufs, n, timeout), () => opArgs(semid, prepared.ops, timeoutMs));
 }
 
@@ -287,7 +293,7 @@ export function getValue(semid: number, num: number): number {
   return checkInt('semctl', c.semctl(semid, num, c.GETVAL), () => ({ semid, semnum: num, cmd: 'GETVAL' }));
 }
 
-/** semctl(SETVAL): `value` travels as `arg.val`, an int in the union's slot (see libc-sem.ts). */
+/** semctl(SETVAL): `value` travels as `arg.val`, an int in the union's slot (see ../libc/sem.ts). */
 export function setValue(semid: number, num: number, value: number): void {
   const val = inRange('value', value, -0x8000_0000, 0x7fff_ffff);
   checkInt('semctl', c.semctl(semid, num, c.SETVAL, 'int', val), () => ({ semid, semnum: num, cmd: 'SETVAL', val }));
@@ -326,13 +332,13 @@ export function setAll(semid: number, values: readonly number[]): void {
 export function statSemaphores(semid: number): SemStat {
   const ds: Record<string, unknown> = {};
   checkInt('semctl', c.semctl(semid, 0, libc.IPC_STAT, c.SEMID_DS_OUT, ds), () => ({ semid, semnum: 0, cmd: 'IPC_STAT' }));
-  const perm = ds['sem_perm'] as Record<string, number>;
+  const perm = ds.sem_perm as Record<string, number>;
   return {
     ...permIds(perm),
-    mode: Number(perm['mode']) & 0o777,
-    nsems: Number(ds['sem_nsems']),
-    otime: toDate(ds['sem_otime'] as number),
-    ctime: toDate(ds['sem_ctime'] as number) ?? new Date(0),
+    mode: Number(perm.mode) & 0o777,
+    nsems: Number(ds.sem_nsems),
+    otime: toDate(ds.sem_otime as number),
+    ctime: toDate(ds.sem_ctime as number) ?? new Date(0),
   };
 }
 

@@ -42,19 +42,19 @@ export interface ShmStat extends IpcPermIds {
 export function stat(shmid: number): ShmStat {
   const ds: Record<string, unknown> = {};
   checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_STAT, ds), () => ({ shmid, cmd: 'IPC_STAT' }));
-  const perm = ds['shm_perm'] as Record<string, number>;
-  const mode = Number(perm['mode']);
+  const perm = ds.shm_perm as Record<string, number>;
+  const mode = Number(perm.mode);
   return {
     ...permIds(perm),
     mode: mode & 0o777,
     markedForRemoval: (mode & libc.SHM_DEST) !== 0,
-    size: Number(ds['shm_segsz']),
-    atime: toDate(ds['shm_atime'] as number),
-    dtime: toDate(ds['shm_dtime'] as number),
-    ctime: toDate(ds['shm_ctime'] as number) ?? new Date(0),
-    cpid: Number(ds['shm_cpid']),
-    lpid: Number(ds['shm_lpid']),
-    nattch: Number(ds['shm_nattch']),
+    size: Number(ds.shm_segsz),
+    atime: toDate(ds.shm_atime as number),
+    dtime: toDate(ds.shm_dtime as number),
+    ctime: toDate(ds.shm_ctime as number) ?? new Date(0),
+    cpid: Number(ds.shm_cpid),
+    lpid: Number(ds.shm_lpid),
+    nattch: Number(ds.shm_nattch),
   };
 }
 

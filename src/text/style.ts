@@ -7,9 +7,9 @@ import { styleText } from 'node:util';
 type Format = Parameters<typeof styleText>[0];
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if (process.env['NO_COLOR']) return false;
-  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return stream.isTTY === true && process.env['TERM'] !== 'dumb';
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && process.env.TERM !== 'dumb';
 }
 
 /**

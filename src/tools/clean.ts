@@ -14,7 +14,7 @@ import { allLabs, labWithMagic, type Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
 import { hexKey } from '../sysv/ipc-format.ts';
 import { getSemaphoreSet, removeSemaphoreSet, statSemaphores } from '../sysv/sem.ts';
-import { attach, ftok, getSegment, remove, stat } from '../sysv/shm.ts';
+import { attach, ftok, getSegment, remove, stat, type Attachment } from '../sysv/shm.ts';
 import type { Narrator } from '../text/narrate.ts';
 import { describeAge } from '../text/numbers.ts';
 
@@ -45,7 +45,7 @@ interface Place {
 
 /** The lab's signature at the start of a segment, or why it is not a lab's. */
 function signature(shmid: number, lab: Lab | undefined): { lab: boolean; what: string } {
-  let a;
+  let a: Attachment;
   try {
     a = attach(shmid, { readOnly: true });
   } catch (error) {
@@ -75,10 +75,13 @@ function judgeSegment(place: Place, force: boolean): Verdict | undefined {
   }
   const st = stat(shmid);
   const sig = signature(shmid, place.lab);
-  const what = `segment ${shmid} (${place.label}, key ${hexKey(place.key)}, ${sig.what}, created by pid ${st.cpid} ${describeAge(st.ctime)} ago, ${st.nattch} attached)`;
+  const what =
+    `segment ${shmid} (${place.label}, key ${hexKey(place.key)}, ${sig.what}, created by pid ${st.cpid} ` +
+    `${describeAge(st.ctime)} ago, ${st.nattch} attached)`;
   const removeIt = () => remove(shmid);
   if (!sig.lab) return { what, remove: false, why: "not the lab's", removeIt };
-  if (st.nattch > 0 && !force) return { what, remove: false, why: 'still in use; stop its processes first, or --force', inUse: true, removeIt };
+  if (st.nattch > 0 && !force)
+    return { what, remove: false, why: 'still in use; stop its processes first, or --force', inUse: true, removeIt };
   return { what, remove: true, removeIt };
 }
 
@@ -91,11 +94,17 @@ function judgeSet(place: Place, segmentInUse: boolean, force: boolean): Verdict 
     throw error;
   }
   const st = statSemaphores(semid);
-  const what = `semaphore set ${semid} (${place.label}, key ${hexKey(place.key)}, ${st.nsems} semaphore(s), last semop ${st.otime ? `${describeAge(st.otime)} ago` : 'never'})`;
+  const lastSemop = st.otime ? `${describeAge(st.otime)} ago` : 'never';
+  const what = `semaphore set ${semid} (${place.label}, key ${hexKey(place.key)}, ${st.nsems} semaphore(s), last semop ${lastSemop})`;
   const removeIt = () => removeSemaphoreSet(semid);
   const expected = place.lab?.semaphores.length;
   if (expected !== undefined && st.nsems !== expected) {
-    return { what, remove: false, why: expected === 0 ? `the ${place.lab!.name} lab makes no semaphore set` : `the ${place.lab!.name} lab uses ${expected}`, removeIt };
+    return {
+      what,
+      remove: false,
+      why: expected === 0 ? `the ${place.lab!.name} lab makes no semaphore set` : `the ${place.lab!.name} lab uses ${expected}`,
+      removeIt,
+    };
   }
   // A set has no attach count; its segment's says whether its pair is still in use.
   if (segmentInUse && !force) return { what, remove: false, why: 'its segment is still in use', removeIt };
@@ -105,7 +114,8 @@ function judgeSet(place: Place, segmentInUse: boolean, force: boolean): Verdict 
 export async function runClean(options: CleanOptions, say: Narrator): Promise<number> {
   const places: Place[] = [];
   if (options.key !== undefined) places.push({ label: '--key', key: options.key, lab: undefined });
-  else if (existsSync(options.keyFile)) for (const lab of allLabs()) places.push({ label: lab.name, key: ftok(options.keyFile, lab.projectId), lab });
+  else if (existsSync(options.keyFile))
+    for (const lab of allLabs()) places.push({ label: lab.name, key: ftok(options.keyFile, lab.projectId), lab });
   else say.note(`no key file at ${options.keyFile}: no lab key to look for (pass --key-file or --key)`);
 
   const verdicts: Verdict[] = [];

@@ -50,7 +50,9 @@ export function gdbCommands(lab: Lab, address: string): string[] {
   const structs = lab.structs;
   const bytes = Math.max(...structs.map((s) => s.offset + s.size));
   const fields = structs.flatMap((s) => s.fields.map((f) => ({ struct: s.name, f })));
-  const chosen = lab.gdb ? lab.gdb.fields.map((name) => fields.find(({ struct, f }) => `${struct}.${f.name}` === name)!.f) : fields.map(({ f }) => f);
+  const chosen = lab.gdb
+    ? lab.gdb.fields.map((name) => fields.find(({ struct, f }) => `${struct}.${f.name}` === name)!.f)
+    : fields.map(({ f }) => f);
   const strings = chosen.filter((f) => f.ctype === 'char' && f.count !== undefined && f.count > 0);
   const numbers = chosen.filter((f: Field) => f.count === undefined && X_FORMATS[f.ctype]);
   const at = (offset: number): string => `${address}+${offset}`;
@@ -59,7 +61,12 @@ export function gdbCommands(lab: Lab, address: string): string[] {
     `echo \\n# ${lab.gdb?.bytesTitle ?? `the ${structs.map((s) => s.name).join(' and ')}`}, ${bytes} bytes from the attach address\\n`,
     `x/${bytes}xb ${address}`,
     ...(strings.length ? [`echo \\n# the strings (char arrays, NUL-terminated)\\n`, ...strings.map((f) => `x/s ${at(f.offset)}`)] : []),
-    ...(numbers.length ? [`echo \\n# ${lab.gdb?.numbersTitle ?? 'the numbers'} (${words})\\n`, ...numbers.map((f) => `x/${X_FORMATS[f.ctype]!.format} ${at(f.offset)}`)] : []),
+    ...(numbers.length
+      ? [
+          `echo \\n# ${lab.gdb?.numbersTitle ?? 'the numbers'} (${words})\\n`,
+          ...numbers.map((f) => `x/${X_FORMATS[f.ctype]!.format} ${at(f.offset)}`),
+        ]
+      : []),
   ];
 }
 
@@ -72,7 +79,12 @@ interface Mapping {
 /** Every process whose maps show the segment with this key (as far as this process can see). */
 export function findMappings(key: number, onlyPid?: number): Mapping[] {
   const tag = `/SYSV${(key >>> 0).toString(16).padStart(8, '0')}`;
-  const pids = onlyPid !== undefined ? [onlyPid] : readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids =
+    onlyPid !== undefined
+      ? [onlyPid]
+      : readdirSync('/proc')
+          .filter((d) => /^\d+$/.test(d))
+          .map(Number);
   const found: Mapping[] = [];
   for (const pid of pids) {
     let maps: string;
@@ -102,19 +114,43 @@ export async function runGdb(options: GdbOptions, say: Narrator): Promise<number
   // The writer is the one that mapped it read-write ("rw-s"); readers map it "r--s".
   const target = mappings.find((m) => m.line.includes(' rw-s ')) ?? mappings[0];
   if (!target) {
-    throw new GdbError(`no process here has the segment ${hexKey(key)} mapped (no /SYSV${(key >>> 0).toString(16).padStart(8, '0')} in /proc/*/maps). Is the server running, and does this container share its PID namespace (compose: pid: "service:server")?`);
+    throw new GdbError(
+      `no process here has the segment ${hexKey(key)} mapped (no /SYSV${(key >>> 0).toString(16).padStart(8, '0')} in /proc/*/maps). Is ` +
+        `the server running, and does this container share its PID namespace (compose: pid: "service:server")?`,
+    );
   }
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
-  say.note(`this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_DAC_OVERRIDE is bit 1: 0x2, CAP_SYS_PTRACE bit 19: 0x80000)`);
+  say.note(
+    `this process: uid ${process.getuid?.()}, effective capabilities 0x${capEff} (CAP_DAC_OVERRIDE is bit 1: 0x2, CAP_SYS_PTRACE bit 19: ` +
+      `0x80000)`,
+  );
   say.step(`the segment in /proc/${target.pid}/maps (${processName(target.pid)})`);
   say.block(target.line);
   say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');
   const commands = gdbCommands(options.lab, target.address);
   // sysroot /: read the executable from this container's own (identical) image, not through
   // /proc/PID/root, which ptrace rights alone do not open.
-  const gdbArgs = ['-q', '-nx', '-iex', 'set sysroot /', '-p', String(target.pid), ...(options.tui ? ['-tui'] : ['-batch']), ...commands.flatMap((c) => ['-ex', c])];
-  say.step(`gdb ${options.tui ? '(text UI; `detach` then `quit` to leave the server running)' : '(batch: prints, then detaches; the server keeps running)'}`);
-  say.note(`gdb -p ${target.pid} ${commands.filter((c) => !c.startsWith('echo')).map((c) => `-ex '${c}'`).join(' ')}`);
+  const gdbArgs = [
+    '-q',
+    '-nx',
+    '-iex',
+    'set sysroot /',
+    '-p',
+    String(target.pid),
+    ...(options.tui ? ['-tui'] : ['-batch']),
+    ...commands.flatMap((c) => ['-ex', c]),
+  ];
+  say.step(
+    options.tui
+      ? 'gdb (text UI; `detach` then `quit` to leave the server running)'
+      : 'gdb (batch: prints, then detaches; the server keeps running)',
+  );
+  say.note(
+    `gdb -p ${target.pid} ${commands
+      .filter((c) => !c.startsWith('echo'))
+      .map((c) => `-ex '${c}'`)
+      .join(' ')}`,
+  );
   const result = spawnSync('gdb', gdbArgs, { stdio: 'inherit' });
   if (result.error) throw new GdbError(`could not run gdb: ${result.error.message}`);
   return result.status ?? 1;

@@ -60,7 +60,13 @@ function jsonReport(shmid: number, st: ShmStat, row: { row: string } | undefined
     key: hexKey(st.key),
     lab: lab.name,
     ipcs: row?.row ?? null,
-    stat: { ...st, atime: st.atime?.toISOString() ?? null, dtime: st.dtime?.toISOString() ?? null, ctime: st.ctime.toISOString(), mode: `0${st.mode.toString(8)}` },
+    stat: {
+      ...st,
+      atime: st.atime?.toISOString() ?? null,
+      dtime: st.dtime?.toISOString() ?? null,
+      ctime: st.ctime.toISOString(),
+      mode: `0${st.mode.toString(8)}`,
+    },
     valid: v.valid,
     state: v.state,
     verdict: v.text,
@@ -78,7 +84,9 @@ function jsonReport(shmid: number, st: ShmStat, row: { row: string } | undefined
 }
 
 function frame(bytes: Uint8Array, color: boolean, lab: Lab): string {
-  return [renderMap(bytes, { color, lab }), '', renderLegend(bytes, { color, lab }), '', verdictOf(labOf(bytes, lab), bytes).text].join('\n');
+  return [renderMap(bytes, { color, lab }), '', renderLegend(bytes, { color, lab }), '', verdictOf(labOf(bytes, lab), bytes).text].join(
+    '\n',
+  );
 }
 
 /** Redraws the map whenever a byte changes, until the owner removes the segment or a signal. */
@@ -95,7 +103,9 @@ async function watch(attachment: Attachment, intervalMs: number, lab: Lab, say: 
         const bytes = attachment.view.read(0, attachment.size);
         if (!previous || Buffer.compare(previous, bytes) !== 0) {
           count++;
-          const title = `--- frame ${count} at +${((Date.now() - started) / 1000).toFixed(2)} s: segment ${attachment.shmid}, ${verdictOf(labOf(bytes, lab), bytes).text}`;
+          const title =
+            `--- frame ${count} at +${((Date.now() - started) / 1000).toFixed(2)} s: segment ${attachment.shmid}, ` +
+            `${verdictOf(labOf(bytes, lab), bytes).text}`;
           say.block(tty ? `\x1b[H\x1b[2J${title}\n${frame(bytes, color, lab)}` : `${title}\n${frame(bytes, color, lab)}\n`);
           previous = bytes;
         }
@@ -140,7 +150,12 @@ export async function runInspect(options: InspectOptions, say: Narrator): Promis
     say.step(`segment ${attachment.shmid} (key ${hexKey(before.st.key)}), attached read-only at ${hexAddress(attachment.address)}`);
     if (row) say.block(`ipcs -m:\n${row.header}\n${row.row}`);
     say.step(`IPC_STAT: shmctl(${attachment.shmid}, IPC_STAT, &ds)`);
-    say.block(renderTable(['field', 'value', 'meaning'], explainStat(attachment.shmid, before.st, { keyFile: options.key === undefined ? options.keyFile : undefined })));
+    say.block(
+      renderTable(
+        ['field', 'value', 'meaning'],
+        explainStat(attachment.shmid, before.st, { keyFile: options.key === undefined ? options.keyFile : undefined }),
+      ),
+    );
     say.note('(read before this inspector attached: its own shmat would change nattch, lpid and atime)');
     say.step(`memory map: ${bytes.length} bytes, 16 a row; the line under each row marks its bytes (legend below)`);
     say.block(frame(bytes, color, options.lab));

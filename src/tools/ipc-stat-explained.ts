@@ -21,18 +21,25 @@ export function keyParts(key: number): KeyParts {
 }
 
 export function rwx(mode: number): string {
-  return [6, 3, 0].map((shift) => {
-    const bits = (mode >> shift) & 7;
-    return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-  }).join('');
+  return [6, 3, 0]
+    .map((shift) => {
+      const bits = (mode >> shift) & 7;
+      return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
+    })
+    .join('');
 }
 
 function namesFrom(file: string): Map<number, string> {
   try {
-    return new Map(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
-      const [name = '?', , id = '-1'] = line.split(':');
-      return [Number(id), name] as const;
-    }));
+    return new Map(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name = '?', , id = '-1'] = line.split(':');
+          return [Number(id), name] as const;
+        }),
+    );
   } catch {
     return new Map();
   }
@@ -49,7 +56,12 @@ function processName(pid: number): string {
 const hex = (n: number, digits: number): string => `0x${n.toString(16).padStart(digits, '0')}`;
 
 function when(date: Date | null, now: Date): string {
-  return date ? `${date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${describeAge(date, now)} ago)` : 'not set';
+  return date
+    ? `${date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')} (${describeAge(date, now)} ago)`
+    : 'not set';
 }
 
 export interface ExplainOptions {
@@ -70,12 +82,20 @@ export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions 
     ['key', st.key === 0 ? '0x00000000 (IPC_PRIVATE or removed)' : hexKey(st.key), 'what shmget looked it up by'],
   ];
   if (st.key !== 0) {
-    rows.push(['  ftok parts', `proj_id ${hex(parts.projectId, 2)} | st_dev & 0xff = ${hex(parts.deviceByte, 2)} | st_ino & 0xffff = ${hex(parts.inodeBits, 4)}`, 'the key file\'s inode and device, and the project id']);
+    rows.push([
+      '  ftok parts',
+      `proj_id ${hex(parts.projectId, 2)} | st_dev & 0xff = ${hex(parts.deviceByte, 2)} | st_ino & 0xffff = ${hex(parts.inodeBits, 4)}`,
+      "the key file's inode and device, and the project id",
+    ]);
     if (options.keyFile) {
       try {
         const file = statSync(options.keyFile);
         const same = (file.dev & 0xff) === parts.deviceByte && (file.ino & 0xffff) === parts.inodeBits;
-        rows.push(['  key file', `${options.keyFile}: st_dev ${hex(file.dev, 1)}, st_ino ${file.ino}`, same ? 'matches the key' : 'does NOT match: another file, or an explicit --key']);
+        rows.push([
+          '  key file',
+          `${options.keyFile}: st_dev ${hex(file.dev, 1)}, st_ino ${file.ino}`,
+          same ? 'matches the key' : 'does NOT match: another file, or an explicit --key',
+        ]);
       } catch {
         rows.push(['  key file', `${options.keyFile}: not visible here`, '']);
       }
@@ -84,7 +104,13 @@ export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions 
   rows.push(
     ['owner', `uid ${user(st.uid)}, gid ${group(st.gid)}`, 'who the permission bits apply to (IPC_SET can change it)'],
     ['creator', `uid ${user(st.cuid)}, gid ${group(st.cgid)}`, 'who created it (never changes)'],
-    ['mode', `${octalMode(st.mode)} ${rwx(st.mode)}${st.markedForRemoval ? ' +SHM_DEST' : ''}`, st.markedForRemoval ? 'removed (IPC_RMID): goes when the last process detaches' : 'owner, group, others; x means nothing for shared memory'],
+    [
+      'mode',
+      `${octalMode(st.mode)} ${rwx(st.mode)}${st.markedForRemoval ? ' +SHM_DEST' : ''}`,
+      st.markedForRemoval
+        ? 'removed (IPC_RMID): goes when the last process detaches'
+        : 'owner, group, others; x means nothing for shared memory',
+    ],
     ['size', `${st.size} bytes`, 'shm_segsz: as asked; the kernel maps whole pages'],
     ['cpid', `${st.cpid} (${processName(st.cpid)})`, 'the process that created it'],
     ['lpid', `${st.lpid} (${processName(st.lpid)})`, 'the last process to shmat or shmdt it'],

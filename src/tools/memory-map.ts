@@ -31,7 +31,20 @@ export interface Region {
   readonly color: Color;
 }
 
-const PALETTE: Color[] = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright', 'blueBright', 'redBright'];
+const PALETTE: Color[] = [
+  'cyan',
+  'green',
+  'yellow',
+  'magenta',
+  'blue',
+  'red',
+  'cyanBright',
+  'greenBright',
+  'yellowBright',
+  'magentaBright',
+  'blueBright',
+  'redBright',
+];
 const PADDING_MARK = '_';
 const UNUSED_MARK = '.';
 /** A byte array longer than this shows its first row only; the rest folds into one line. */
@@ -52,18 +65,36 @@ export function segmentRegions(bytes: Uint8Array, lab = labOf(bytes)): Region[] 
   let cursor = 0;
   const instances = new Map<string, number>();
   const unused = (from: number, to: number): void => {
-    if (to > from) regions.push({ kind: 'unused', start: from, size: to - from, struct: '', instance: -1, mark: UNUSED_MARK, color: 'gray' });
+    if (to > from)
+      regions.push({ kind: 'unused', start: from, size: to - from, struct: '', instance: -1, mark: UNUSED_MARK, color: 'gray' });
   };
   const structs = [...lab.layout(bytes)].sort((a, b) => a.offset - b.offset);
   for (const struct of structs) {
     unused(cursor, struct.offset);
     const instance = instances.get(struct.name) ?? 0;
     instances.set(struct.name, instance + 1);
-    const padding = (start: number, size: number): Region => ({ kind: 'padding', start, size, struct: struct.name, instance, mark: PADDING_MARK, color: 'gray' });
+    const padding = (start: number, size: number): Region => ({
+      kind: 'padding',
+      start,
+      size,
+      struct: struct.name,
+      instance,
+      mark: PADDING_MARK,
+      color: 'gray',
+    });
     for (const field of struct.fields) {
       if (field.paddingBefore > 0) regions.push(padding(field.offset - field.paddingBefore, field.paddingBefore));
       if (field.size === 0) continue; // a flexible array member: its bytes are another struct's business
-      regions.push({ kind: 'field', start: field.offset, size: field.size, struct: struct.name, instance, field, mark: lab.marks?.[field.name] ?? field.name[0]!, color: PALETTE[colorIndex++ % PALETTE.length]! });
+      regions.push({
+        kind: 'field',
+        start: field.offset,
+        size: field.size,
+        struct: struct.name,
+        instance,
+        field,
+        mark: lab.marks?.[field.name] ?? field.name[0]!,
+        color: PALETTE[colorIndex++ % PALETTE.length]!,
+      });
     }
     if (struct.tailPadding > 0) regions.push(padding(struct.offset + struct.size - struct.tailPadding, struct.tailPadding));
     cursor = struct.offset + struct.size;
@@ -83,12 +114,19 @@ export function fieldValue(bytes: Uint8Array, field: Field): string | number {
   // A magic is four bytes to compare, not a C string: it has no NUL of its own.
   if (field.name === 'magic') return latin1(raw);
   switch (field.ctype) {
-    case 'uint16_t': return array ? `${field.count} x uint16_t` : data.getUint16(0, true);
-    case 'uint32_t':
-      return array ? `[${Array.from({ length: Math.min(field.count!, 4) }, (_, i) => data.getUint32(4 * i, true)).join(', ')}${field.count! > 4 ? ', ...' : ''}]` : data.getUint32(0, true);
-    case 'int32_t': return data.getInt32(0, true);
-    case 'double': return data.getFloat64(0, true);
-    case 'uint64_t': return Number(data.getBigUint64(0, true));
+    case 'uint16_t':
+      return array ? `${field.count} x uint16_t` : data.getUint16(0, true);
+    case 'uint32_t': {
+      if (!array) return data.getUint32(0, true);
+      const first = Array.from({ length: Math.min(field.count!, 4) }, (_, i) => data.getUint32(4 * i, true));
+      return `[${first.join(', ')}${field.count! > 4 ? ', ...' : ''}]`;
+    }
+    case 'int32_t':
+      return data.getInt32(0, true);
+    case 'double':
+      return data.getFloat64(0, true);
+    case 'uint64_t':
+      return Number(data.getBigUint64(0, true));
     case 'uint8_t': {
       const shown = Buffer.from(raw.subarray(0, 16)).toString('hex');
       return array ? `${shown}${raw.length > 16 ? '...' : ''}` : raw[0]!;
@@ -102,7 +140,8 @@ export function fieldValue(bytes: Uint8Array, field: Field): string | number {
 }
 
 function showValue(value: string | number, field: Field): string {
-  if (typeof value === 'string') return field.ctype === 'uint8_t' || (field.ctype === 'uint32_t' && field.name !== 'magic') ? value : JSON.stringify(value);
+  if (typeof value === 'string')
+    return field.ctype === 'uint8_t' || (field.ctype === 'uint32_t' && field.name !== 'magic') ? value : JSON.stringify(value);
   return field.ctype === 'double' ? `${value} (%g: ${formatG(value)})` : String(value);
 }
 
@@ -187,13 +226,22 @@ export function renderLegend(bytes: Uint8Array, options: MapOptions): string {
     afterHidden = false;
     const mark = options.color ? paint(r.kind === 'field' ? r.color : 'gray', r.mark, true) : r.mark;
     if (r.kind === 'field' && r.field) {
-      rows.push([mark, `${r.struct}.${r.field.name}`, r.start, r.size, r.field.declaration, r.field.paddingBefore, showValue(fieldValue(bytes, r.field), r.field)]);
+      rows.push([
+        mark,
+        `${r.struct}.${r.field.name}`,
+        r.start,
+        r.size,
+        r.field.declaration,
+        r.field.paddingBefore,
+        showValue(fieldValue(bytes, r.field), r.field),
+      ]);
     } else if (r.kind === 'padding') {
       rows.push([mark, `(padding in ${r.struct})`, r.start, r.size, '', '', 'alignment: never written, stays 0']);
     } else {
       rows.push([mark, '(unused)', r.start, r.size, '', '', 'zero-filled by the server']);
     }
   }
-  for (const [struct, instances] of hidden) rows.push(['', `(${instances.size} more struct ${struct})`, '', '', '', '', 'laid out as the ones above']);
+  for (const [struct, instances] of hidden)
+    rows.push(['', `(${instances.size} more struct ${struct})`, '', '', '', '', 'laid out as the ones above']);
   return renderTable(['mark', 'field', 'offset', 'size', 'C type', 'padding before', 'decoded value'], rows);
 }

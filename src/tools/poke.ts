@@ -27,7 +27,10 @@ export async function runPoke(options: PokeOptions, say: Narrator): Promise<numb
   const attachment = attach(shmid);
   say.call('shmat', `${shmid}, NULL, 0`, hexAddress(attachment.address), 'read-write: the mode bits let this uid write');
   try {
-    if (offset + 4 > attachment.size) throw new UsageError(`--offset ${offset} is past the end: the segment has ${attachment.size} bytes, so an int32 fits at 0 to ${attachment.size - 4}`);
+    if (offset + 4 > attachment.size)
+      throw new UsageError(
+        `--offset ${offset} is past the end: the segment has ${attachment.size} bytes, so an int32 fits at 0 to ${attachment.size - 4}`,
+      );
     const before = attachment.view.getInt32(offset);
     attachment.view.setInt32(offset, value);
     say.note(`int32 at offset ${offset}: ${before} -> ${value}; nothing tells the segment's readers it changed`);

@@ -11,13 +11,17 @@ import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { run } from './support.ts';
 
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye';
-const ARM64_IMAGE = process.env['IPC_LAB_ARM64_IMAGE'] ?? 'ipc-lab:arm64';
+const ARM64_IMAGE = process.env.IPC_LAB_ARM64_IMAGE ?? 'ipc-lab:arm64';
 
 describe('linux/arm64 under emulation', () => {
   beforeAll(async () => {
     // Only scripts/ci/arm64.sh builds this image: say so, rather than fail on an amd64 image.
     const arch = await run('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'uname', ARM64_IMAGE, '-m']);
-    if (arch.stdout.trim() !== 'aarch64') throw new Error(`${ARM64_IMAGE} is missing or not an arm64 image (uname -m: ${arch.stdout.trim() || arch.stderr.trim()}): build it with scripts/ci/arm64.sh, which runs these tests`);
+    if (arch.stdout.trim() !== 'aarch64')
+      throw new Error(
+        `${ARM64_IMAGE} is missing or not an arm64 image (uname -m: ${arch.stdout.trim() || arch.stderr.trim()}): build it with ` +
+          `scripts/ci/arm64.sh, which runs these tests`,
+      );
   });
 
   it('an arm64 lab runs end to end, and make down leaves nothing', async () => {

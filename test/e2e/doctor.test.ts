@@ -11,8 +11,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { run } from './support.ts';
 
-const CHECKS = ['Docker answers', 'Compose v2 or later', 'buildx', 'the lab image', 'architecture', 'free disk', 'one IPC namespace', 'ptrace for make gdb'];
-const lineOf = (out: string, check: string): string => out.split('\n').find((l) => l.slice(6).startsWith(check)) ?? `(no line for ${check})`;
+const CHECKS = [
+  'Docker answers',
+  'Compose v2 or later',
+  'buildx',
+  'the lab image',
+  'architecture',
+  'free disk',
+  'one IPC namespace',
+  'ptrace for make gdb',
+];
+const lineOf = (out: string, check: string): string =>
+  out.split('\n').find((l) => l.slice(6).startsWith(check)) ?? `(no line for ${check})`;
 
 afterEach(async () => {
   expect(await new ComposeLab('ipc-lab-doctor').leftovers()).toEqual({ containers: [], volumes: [], networks: [] });
@@ -35,7 +45,9 @@ describe('make doctor', () => {
   it('with DOCKER_HOST pointing at nothing: says so with the fix, skips what needs the engine, exits non-zero', async () => {
     const r = await run('make', ['--silent', 'doctor'], { DOCKER_HOST: 'unix:///nonexistent' });
     expect(r.code).not.toBe(0);
-    expect(lineOf(r.stdout, 'Docker answers')).toMatch(/^FAIL  Docker answers\s+nothing answers at unix:\/\/\/nonexistent \(connect ENOENT \/nonexistent\)$/);
+    expect(lineOf(r.stdout, 'Docker answers')).toMatch(
+      /^FAIL {2}Docker answers\s+nothing answers at unix:\/\/\/nonexistent \(connect ENOENT \/nonexistent\)$/,
+    );
     expect(r.stdout).toMatch(/fix: start Docker Desktop .* check DOCKER_HOST/);
     expect(lineOf(r.stdout, 'one IPC namespace')).toMatch(/^skip .*Docker does not answer/);
     expect(r.stdout).toMatch(/1 failed.*fix the failed ones, then run make doctor again/);

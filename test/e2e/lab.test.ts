@@ -73,7 +73,18 @@ describe('make up', () => {
     expect((await lab.logs('server')).stdout).toContain(`IPC namespace ${serverNs}`);
     expect((await lab.logs('client')).stdout).toContain(`IPC namespace ${serverNs}`);
     // Nor can it attach: a client there waits for a segment it can never see, and says why.
-    const outsider = await compose('--profile', 'isolated', 'run', '--rm', '--entrypoint', 'ipc-lab', 'isolated', 'client', '--timeout', '1');
+    const outsider = await compose(
+      '--profile',
+      'isolated',
+      'run',
+      '--rm',
+      '--entrypoint',
+      'ipc-lab',
+      'isolated',
+      'client',
+      '--timeout',
+      '1',
+    );
     expect(outsider.code).toBe(3);
     expect(outsider.stderr).toMatch(/no segment has the key 0x[0-9a-f]{8} \(shmget: ENOENT\).*not in the server's IPC namespace/);
     const isolatedNs = isolated.stdout.match(/ipc:\[\d+\]/)?.[0];
@@ -98,7 +109,11 @@ describe('make up', () => {
       expect(c.networkMode).toBe('none');
       expect(c.securityOpt).toContain('no-new-privileges:true');
     }
-    const status = await lab.exec('server', ['sh', '-c', 'id -u; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /app/x 2>&1 || true; ls /sys/class/net']);
+    const status = await lab.exec('server', [
+      'sh',
+      '-c',
+      'id -u; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /app/x 2>&1 || true; ls /sys/class/net',
+    ]);
     expect(status.stdout).toMatch(/^10001$/m);
     expect(status.stdout).toMatch(/^CapEff:\s+0+$/m);
     expect(status.stdout).toMatch(/^CapPrm:\s+0+$/m);
@@ -106,7 +121,7 @@ describe('make up', () => {
     expect(status.stdout.trim().split('\n').at(-1)).toBe('lo');
   });
 
-  it('make gdb prints the segment at the server\'s attach address; only the debug container may ptrace', async () => {
+  it("make gdb prints the segment at the server's attach address; only the debug container may ptrace", async () => {
     const gdb = await make('gdb');
     expect(gdb.code, gdb.stderr).toBe(0);
     expect(gdb.stdout).toMatch(/effective capabilities 0x0*80002 \(/); // SYS_PTRACE and DAC_OVERRIDE, no other
@@ -133,7 +148,9 @@ describe('make up', () => {
       expect(restarted.code, restarted.stderr).toBe(0);
       const status = await run('node', ['--import', 'tsx', 'src/cli.ts', 'lab', 'status']);
       expect(status.code).toBe(1);
-      expect(status.stdout).toMatch(/ipc-lab-joiner is in IPC namespace ipc:\[\d+\], but ipc-lab-server-1, whose namespace it joined, is now in ipc:\[\d+\]/);
+      expect(status.stdout).toMatch(
+        /ipc-lab-joiner is in IPC namespace ipc:\[\d+\], but ipc-lab-server-1, whose namespace it joined, is now in ipc:\[\d+\]/,
+      );
       expect(status.stdout).toMatch(/known Docker limitation.*Run `make up`/);
     } finally {
       await lab.docker.getContainer('ipc-lab-joiner').remove({ force: true });
@@ -192,7 +209,7 @@ describe('make down', () => {
 });
 
 describe('the offline build (how CI builds: make OFFLINE=1)', () => {
-  const offline = process.env['OFFLINE'] === '1';
+  const offline = process.env.OFFLINE === '1';
 
   it.runIf(offline)('builds from scratch with no network in any build container', async () => {
     // --no-cache: every RUN step really runs, with `network: none`, so any download would fail.

@@ -44,22 +44,35 @@ const pair = (profile: string, first: string, second: string): string[][] => [
 
 /** What each make target runs, for hosts without make (the README lists the same commands). */
 function dockerStepsFor(target: string, vars: Record<string, string>): string[][] {
-  const saveFile = vars['SAVE_FILE'] ?? 'ipc-lab-images.tar';
+  const saveFile = vars.SAVE_FILE ?? 'ipc-lab-images.tar';
   switch (target) {
-    case 'up': return [['compose', 'up', '--build', '--force-recreate', '--detach'], ['wait', 'ipc-lab-client-1'], ['compose', 'logs', '--no-log-prefix', 'client']];
-    case 'down': return [
-      ['compose', 'stop', 'server'],
-      ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
-      ['compose', 'ps', '--all', '--format', 'server exited with code {{.ExitCode}}', 'server'],
-      ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
-    ];
-    case 'build': return [['compose', 'build', 'server']];
-    case 'race': return pair('race', 'race-writer', 'race-reader');
-    case 'ring': return pair('ring', 'ring-producer', 'ring-consumer');
-    case 'gdb': return [['compose', '--profile', 'debug', 'run', '--rm', '--no-deps', 'debug', 'gdb']];
-    case 'save': return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
-    case 'load': return [['image', 'load', '--input', saveFile]];
-    default: throw new Error(`no docker equivalent for make ${target}`);
+    case 'up':
+      return [
+        ['compose', 'up', '--build', '--force-recreate', '--detach'],
+        ['wait', 'ipc-lab-client-1'],
+        ['compose', 'logs', '--no-log-prefix', 'client'],
+      ];
+    case 'down':
+      return [
+        ['compose', 'stop', 'server'],
+        ['compose', 'logs', '--no-log-prefix', '--no-color', 'server'],
+        ['compose', 'ps', '--all', '--format', 'server exited with code {{.ExitCode}}', 'server'],
+        ['compose', '--profile', '*', 'down', '--volumes', '--remove-orphans'],
+      ];
+    case 'build':
+      return [['compose', 'build', 'server']];
+    case 'race':
+      return pair('race', 'race-writer', 'race-reader');
+    case 'ring':
+      return pair('ring', 'ring-producer', 'ring-consumer');
+    case 'gdb':
+      return [['compose', '--profile', 'debug', 'run', '--rm', '--no-deps', 'debug', 'gdb']];
+    case 'save':
+      return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
+    case 'load':
+      return [['image', 'load', '--input', saveFile]];
+    default:
+      throw new Error(`no docker equivalent for make ${target}`);
   }
 }
 

@@ -17,18 +17,32 @@ const PLACEMENTS = ['one CPU', 'two CPUs'];
 function benchOutput(scale: number, mbps: number, us: number): string {
   const rows: ThroughputRow[] = [];
   for (const size of SIZES) {
-    for (const placement of PLACEMENTS) for (const [i, measure] of PAIR_MEASURES.entries()) rows.push({ measure, placement, size, mbps: mbps * scale * (i + 1) });
+    for (const placement of PLACEMENTS)
+      for (const [i, measure] of PAIR_MEASURES.entries()) rows.push({ measure, placement, size, mbps: mbps * scale * (i + 1) });
     rows.push({ measure: MEASURES.memcpy, placement: 'one CPU', size, mbps: mbps * scale * 40 });
     rows.push({ measure: MEASURES.koffiView, placement: 'this process', size, mbps: mbps * scale * 9 });
   }
-  const latency: LatencyRow[] = PLACEMENTS.map((placement, i) => ({ placement, koffi: (us * (i + 1)) / scale, c: (us * (i + 1)) / scale / 1.3 }));
+  const latency: LatencyRow[] = PLACEMENTS.map((placement, i) => ({
+    placement,
+    koffi: (us * (i + 1)) / scale,
+    c: (us * (i + 1)) / scale / 1.3,
+  }));
   const host = { cpu: 'Apple M3 Pro', cpus: 2, kernel: '6.10.14-linuxkit', node: 'v22.23.3' };
   return [
     'mkdir -p out',
     'docker compose --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \\',
     ' status=$?; docker compose --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $status',
     '#12 [test 3/7] RUN npm ci',
-    `${heading(host, 3, 1 << 20, new Map([[4096, 256 << 20], [65536, 1 << 30]]), false)}`,
+    `${heading(
+      host,
+      3,
+      1 << 20,
+      new Map([
+        [4096, 256 << 20],
+        [65536, 1 << 30],
+      ]),
+      false,
+    )}`,
     '',
     'measuring, one dot per figure: ......................',
     '',
@@ -52,6 +66,6 @@ describe("handout 7's benchmark block", () => {
     ['an emulated VM: 1 MB/s, milliseconds a round trip', 0.003, 300, 9],
   ])('matches a run with %s', (_what, scale, mbps, us) => {
     const result = matchOutput(bench!.expected!.text, benchOutput(scale, mbps, us));
-    expect(result.ok, result.ok ? "" : result.reason).toBe(true);
+    expect(result.ok, result.ok ? '' : result.reason).toBe(true);
   });
 });

@@ -6,34 +6,34 @@ import { parseHandout } from '../../scripts/handouts/blocks.ts';
 import { readerEnv, runCommand } from '../../scripts/handouts/check.ts';
 
 const DOC = [
-  '# A handout',                                 // 1
-  '',                                            // 2
-  '1. A list item with a block in it:',          // 3
-  '',                                            // 4
-  '   ```sh',                                    // 5
-  '   echo shown, never run',                    // 6
-  '   ```',                                      // 7
-  '',                                            // 8
-  '```sh run',                                   // 9
-  'echo one',                                    // 10
-  '```',                                         // 11
-  '',                                            // 12
-  'It prints:',                                  // 13
-  '',                                            // 14
-  '```text output',                              // 15
-  'one',                                         // 16
-  '```',                                         // 17
-  '',                                            // 18
-  '```sh run exit=3 timeout=5',                  // 19
-  'exit 3',                                      // 20
-  '```',                                         // 21
-  '',                                            // 22
-  '```text output',                              // 23
-  '```',                                         // 24
+  '# A handout', // 1
+  '', // 2
+  '1. A list item with a block in it:', // 3
+  '', // 4
+  '   ```sh', // 5
+  '   echo shown, never run', // 6
+  '   ```', // 7
+  '', // 8
+  '```sh run', // 9
+  'echo one', // 10
+  '```', // 11
+  '', // 12
+  'It prints:', // 13
+  '', // 14
+  '```text output', // 15
+  'one', // 16
+  '```', // 17
+  '', // 18
+  '```sh run exit=3 timeout=5', // 19
+  'exit 3', // 20
+  '```', // 21
+  '', // 22
+  '```text output', // 23
+  '```', // 24
 ].join('\n');
 
 describe('reading a handout', () => {
-  it('finds the steps, their fences\' line numbers, their exit codes and timeouts', () => {
+  it("finds the steps, their fences' line numbers, their exit codes and timeouts", () => {
     const h = parseHandout('/x/01-test.md', DOC);
     expect(h.problems).toEqual([]);
     expect(h.title).toBe('A handout');
@@ -45,11 +45,33 @@ describe('reading a handout', () => {
 
   it('reads a file with CRLF line endings the same way', () => {
     const h = parseHandout('/x/01-test.md', DOC.replace(/\n/g, '\r\n'));
-    expect(h.steps.map((s) => [s.line, s.command])).toEqual([[9, 'echo one'], [19, 'exit 3']]);
+    expect(h.steps.map((s) => [s.line, s.command])).toEqual([
+      [9, 'echo one'],
+      [19, 'exit 3'],
+    ]);
   });
 
   it('reports format mistakes instead of running something half-understood', () => {
-    const bad = ['```text run', 'echo hi', '```', '', '```sh run timeout=soon retries=2', 'true', '```', '', '```text output', '```', '', '```text output', 'orphan', '```', '', '```sh run', 'true', '```'].join('\n');
+    const bad = [
+      '```text run',
+      'echo hi',
+      '```',
+      '',
+      '```sh run timeout=soon retries=2',
+      'true',
+      '```',
+      '',
+      '```text output',
+      '```',
+      '',
+      '```text output',
+      'orphan',
+      '```',
+      '',
+      '```sh run',
+      'true',
+      '```',
+    ].join('\n');
     const problems = parseHandout('/x/02-bad.md', bad).problems.join('\n');
     expect(problems).toContain('02-bad.md:1: only `sh run` (or `bash run`) blocks run, not `text run`');
     expect(problems).toContain('02-bad.md:1: a `sh run` block needs a `text output` block after it');
@@ -81,7 +103,15 @@ describe('running a step', () => {
   });
 
   it("runs in a reader's environment: no make of the caller's, no lab knobs, the build settings kept", () => {
-    const env = readerEnv({ PATH: '/bin', MAKELEVEL: '1', MAKEFLAGS: 'w', UNSAFE: '1', IPC_LAB_STEP: '1', OFFLINE: '1', IPC_LAB_BASE_IMAGE: 'x' });
+    const env = readerEnv({
+      PATH: '/bin',
+      MAKELEVEL: '1',
+      MAKEFLAGS: 'w',
+      UNSAFE: '1',
+      IPC_LAB_STEP: '1',
+      OFFLINE: '1',
+      IPC_LAB_BASE_IMAGE: 'x',
+    });
     expect(env).toEqual({ PATH: '/bin', OFFLINE: '1', IPC_LAB_BASE_IMAGE: 'x' });
   });
 });

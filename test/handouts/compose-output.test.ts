@@ -12,14 +12,32 @@ import { ROOT } from '../support/cli.ts';
 
 /** A value of each kind, as a run would print it. */
 const SAMPLE: Record<PlaceholderKind, string> = {
-  shmid: '7', key: '0x4c0108e2', pid: '42', address: '0x7f5a980d2000', ns: '4026532253',
-  time: '2026-11-26 17:02:38 UTC', age: '17 s', n: '12', hex: '0x2f', id: '3f2a9c01b7de', version: '2.40.3', word: 'x86_64',
+  shmid: '7',
+  key: '0x4c0108e2',
+  pid: '42',
+  address: '0x7f5a980d2000',
+  ns: '4026532253',
+  time: '2026-11-26 17:02:38 UTC',
+  age: '17 s',
+  n: '12',
+  hex: '0x2f',
+  id: '3f2a9c01b7de',
+  version: '2.40.3',
+  word: 'x86_64',
 };
 
 /** Compose's status lines, as each version prints them in a pipe or on a terminal. */
 const STYLES: Record<string, readonly string[]> = {
-  'Compose 2.x, pipe': [' Container ipc-lab-server-1  Recreate', ' Container ipc-lab-server-1  Recreated', ' Container ipc-lab-server-1  Started'],
-  'Compose 2.x, terminal': ['[+] Running 2/2', ' ✔ Container ipc-lab-server-1  Started                0.4s', ' ✔ Container ipc-lab-client-1  Started                0.6s'],
+  'Compose 2.x, pipe': [
+    ' Container ipc-lab-server-1  Recreate',
+    ' Container ipc-lab-server-1  Recreated',
+    ' Container ipc-lab-server-1  Started',
+  ],
+  'Compose 2.x, terminal': [
+    '[+] Running 2/2',
+    ' ✔ Container ipc-lab-server-1  Started                0.4s',
+    ' ✔ Container ipc-lab-client-1  Started                0.6s',
+  ],
   'Compose v5, pipe': ['[+] up 2/2', ' Container ipc-lab-server-1 Started ', ' Container ipc-lab-client-1 Started '],
   'Compose v5, run with dependencies': ['[+] run 1/1', ' Container ipc-lab-server-1 Running '],
 };
@@ -27,7 +45,18 @@ const STYLES: Record<string, readonly string[]> = {
 /** Compose's subcommands that may report progress (not exec, logs, ps, config, version ...). */
 const REPORTING = new Set(['up', 'down', 'stop', 'kill', 'run', 'rm', 'restart', 'start', 'create', 'build', 'pull']);
 /** Global options that take a value: `docker compose --profile race up` runs `up`. */
-const GLOBAL_WITH_VALUE = new Set(['--profile', '-p', '--project-name', '-f', '--file', '--project-directory', '--env-file', '--progress', '--ansi', '--parallel']);
+const GLOBAL_WITH_VALUE = new Set([
+  '--profile',
+  '-p',
+  '--project-name',
+  '-f',
+  '--file',
+  '--project-directory',
+  '--env-file',
+  '--progress',
+  '--ansi',
+  '--parallel',
+]);
 
 /** Whether the line runs a Compose subcommand that may report progress. */
 function reportsProgress(line: string): boolean {
@@ -49,7 +78,9 @@ function outputFor(step: Step, status: readonly string[]): string {
   let pending = false; // a Compose command echoed by make, still continued on the next line (`\`)
   for (const line of normalizeOutput(step.expected!.text)) {
     if (line.trim() === '...') continue;
-    const text = scanPlaceholders(line).map((s) => ('text' in s ? s.text.replaceAll('...', 'x') : SAMPLE[s.kind])).join('');
+    const text = scanPlaceholders(line)
+      .map((s) => ('text' in s ? s.text.replaceAll('...', 'x') : SAMPLE[s.kind]))
+      .join('');
     lines.push(text);
     pending ||= PROGRESS.test(text);
     if (pending && !text.endsWith('\\')) {
@@ -61,7 +92,10 @@ function outputFor(step: Step, status: readonly string[]): string {
 }
 
 const steps = handoutFiles(join(ROOT, 'docs/handouts')).flatMap((file) =>
-  parseHandout(file).steps.filter((s) => s.expected).map((step) => ({ name: `${file.slice(file.lastIndexOf('/') + 1)}:${step.line} ${step.command.trim().split('\n')[0]}`, step })));
+  parseHandout(file)
+    .steps.filter((s) => s.expected)
+    .map((step) => ({ name: `${file.slice(file.lastIndexOf('/') + 1)}:${step.line} ${step.command.trim().split('\n')[0]}`, step })),
+);
 
 describe('handout blocks and Compose status lines', () => {
   it('finds the steps that run Compose', () => {
@@ -77,7 +111,11 @@ describe('handout blocks and Compose status lines', () => {
   });
 
   it('would catch a block that shows a status line', () => {
-    const step = { ...steps[0]!.step, command: 'docker compose kill server', expected: { text: 'Container ipc-lab-server-1  Killed', line: 1 } };
+    const step = {
+      ...steps[0]!.step,
+      command: 'docker compose kill server',
+      expected: { text: 'Container ipc-lab-server-1  Killed', line: 1 },
+    };
     expect(matchOutput(step.expected.text, outputFor(step, STYLES['Compose v5, pipe']!)).ok).toBe(false);
   });
 });

@@ -34,7 +34,8 @@ describe('expected output', () => {
     expect(ok('server-1  | ready', '\x1b[2Kserver-1  | \x1b[1;32mready\x1b[0m')).toBe(true);
     expect(ok('step 3/3', 'step 1/3\rstep 2/3\rstep 3/3')).toBe(true);
     expect(normalizeOutput('abcdef\rXY')).toEqual(['XYcdef']); // a carriage return overwrites, as on a terminal
-    expect(normalizeOutput('wrote out/bench.json\r\n\x1b[1G\x1b[0K\\\x1b[1G\x1b[0K')).toEqual(['wrote out/bench.json']); // npm's spinner, erased
+    // npm's spinner, erased
+    expect(normalizeOutput('wrote out/bench.json\r\n\x1b[1G\x1b[0K\\\x1b[1G\x1b[0K')).toEqual(['wrote out/bench.json']);
     expect(normalizeOutput('\x00inode 5')).toEqual(['inode 5']);
     expect(normalizeOutput('a\r\nb\r\n')).toEqual(['a', 'b']);
   });
@@ -129,7 +130,11 @@ describe('expected output', () => {
   it("accepts stdout and stderr from a pipe in another interleaving, each stream's own order kept", () => {
     // What docker compose exec -T delivered once in CI: the error before the notes printed first.
     const expected = 'note 1\nnote 2\nerror: EEXIST\nhint: remove it';
-    const streams = { arrived: 'error: EEXIST\nnote 1\nhint: remove it\nnote 2\n', stdout: 'note 1\nnote 2\n', stderr: 'error: EEXIST\nhint: remove it\n' };
+    const streams = {
+      arrived: 'error: EEXIST\nnote 1\nhint: remove it\nnote 2\n',
+      stdout: 'note 1\nnote 2\n',
+      stderr: 'error: EEXIST\nhint: remove it\n',
+    };
     expect(matchOutput(expected, streams).ok).toBe(true);
     // As one stream (a terminal), the order is exact.
     expect(matchOutput(expected, streams.arrived).ok).toBe(false);

@@ -16,7 +16,16 @@ const makeTargets = new Set([...readFileSync(join(ROOT, 'Makefile'), 'utf8').mat
 
 describe('the handouts', () => {
   it('are sessions 00 to 07 and the instructor notes', () => {
-    expect(sessions.map((f) => f.slice(f.lastIndexOf('/') + 1, f.lastIndexOf('/') + 3))).toEqual(['00', '01', '02', '03', '04', '05', '06', '07']);
+    expect(sessions.map((f) => f.slice(f.lastIndexOf('/') + 1, f.lastIndexOf('/') + 3))).toEqual([
+      '00',
+      '01',
+      '02',
+      '03',
+      '04',
+      '05',
+      '06',
+      '07',
+    ]);
     expect(files.some((f) => f.endsWith('instructor-notes.md'))).toBe(true);
   });
 
@@ -46,7 +55,10 @@ describe('the handouts', () => {
         const unknown: string[] = [];
         for (const line of (step.expected?.text ?? '').split('\n')) scanPlaceholders(line, unknown);
         // What programs print in angle brackets themselves, such as make's usage line.
-        expect(unknown.filter((u) => !LITERAL_ANGLES.includes(u)), `${file}:${step.expected?.line}`).toEqual([]);
+        expect(
+          unknown.filter((u) => !LITERAL_ANGLES.includes(u)),
+          `${file}:${step.expected?.line}`,
+        ).toEqual([]);
       }
     }
   });

@@ -12,7 +12,7 @@ import { ROOT } from '../support/cli.ts';
 const OUT = join(ROOT, 'out/handouts');
 const browserPath = findChromium();
 // On a workstation without a browser this is skipped with the reason; CI installs Chromium.
-const needsBrowser = browserPath || process.env['CI'] ? describe : describe.skip;
+const needsBrowser = browserPath || process.env.CI ? describe : describe.skip;
 const MAP_ROW = '0000  49 50 43 4c 01 00 10 00  02 00 00 00 40 00 00 00  |IPCL........@...|';
 
 describe('make handouts', () => {
@@ -20,24 +20,37 @@ describe('make handouts', () => {
     const hasMake = spawnSync('make', ['--version']).status === 0;
     const r = hasMake
       ? spawnSync('make', ['handouts'], { cwd: ROOT, encoding: 'utf8' })
-      : spawnSync('npm', ['run', '--silent', 'handouts', '--', 'render'], { cwd: ROOT, encoding: 'utf8', shell: process.platform === 'win32' });
+      : spawnSync('npm', ['run', '--silent', 'handouts', '--', 'render'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          shell: process.platform === 'win32',
+        });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   }, 120_000);
 
   it('writes one self-contained HTML page per handout, an index and a file with them all', () => {
-    for (const name of ['index', '00-setup', '03-layout-and-alignment', '07-ring-and-performance', 'instructor-notes', 'ipc-lab-handouts']) {
+    for (const name of [
+      'index',
+      '00-setup',
+      '03-layout-and-alignment',
+      '07-ring-and-performance',
+      'instructor-notes',
+      'ipc-lab-handouts',
+    ]) {
       const html = readFileSync(join(OUT, `${name}.html`), 'utf8');
       expect(html).toMatch(/^<!doctype html>/);
       expect(html).toContain('<style>');
       expect(html, `${name}.html must not load anything`).not.toMatch(/<link\b|<script\b|<img\b[^>]*src="https?:/);
     }
     const all = readFileSync(join(OUT, 'ipc-lab-handouts.html'), 'utf8');
-    for (const title of ['0 · Setup', '3 · Layout and alignment', '7 · The ring buffer and performance', 'Instructor notes']) expect(all).toContain(title);
+    for (const title of ['0 · Setup', '3 · Layout and alignment', '7 · The ring buffer and performance', 'Instructor notes'])
+      expect(all).toContain(title);
     expect(readFileSync(join(OUT, 'index.html'), 'utf8')).toContain('href="03-layout-and-alignment.html"');
   });
 
   needsBrowser('in headless Chromium', () => {
     let browser: Browser;
+    // biome-ignore lint/suspicious/noDuplicateTestHooks: needsBrowser is a describe of its own; this hook is its only one
     beforeAll(async () => {
       if (!browserPath) throw new Error(NO_CHROMIUM);
       browser = await chromium.launch(launchOptions(browserPath));
@@ -54,18 +67,19 @@ describe('make handouts', () => {
       const map = page.locator('figure.output pre', { hasText: MAP_ROW });
       await expect.poll(() => map.count()).toBe(1);
       expect(await map.isVisible()).toBe(true);
-      const text = await map.innerText();
-      for (const row of [MAP_ROW, '      i i i _ n n n n  / _ _ _ d d d d', '0050  ... 944 bytes of zeros (unused) up to 03ff ...']) expect(text).toContain(row);
+      const text = await map.textContent();
+      for (const row of [MAP_ROW, '      i i i _ n n n n  / _ _ _ d d d d', '0050  ... 944 bytes of zeros (unused) up to 03ff ...'])
+        expect(text).toContain(row);
       const message = page.locator('figure.output pre', { hasText: 'PI is defined as: 22/7==3.14286' });
       expect(await message.count()).toBeGreaterThan(0);
       expect(await message.first().isVisible()).toBe(true);
-      expect(await page.locator('figure.run figcaption').first().innerText()).toMatch(/run/i);
+      expect(await page.locator('figure.run figcaption').first().textContent()).toMatch(/run/i);
       // Placeholders stand out, and a backslash-escaped one (handout 4) is shown as plain text.
       expect(await page.locator('figure.output .ph', { hasText: '<shmid:s>' }).count()).toBeGreaterThan(0);
       await page.goto(pathToFileURL(join(OUT, '04-lifecycle-and-cleanup.html')).href);
       const hint = page.locator('figure.output pre', { hasText: 'ipcrm -M <key>' });
       expect(await hint.count()).toBe(1);
-      expect(await hint.innerText()).not.toContain('\\<key>');
+      expect(await hint.textContent()).not.toContain('\\<key>');
       await page.close();
     });
 
@@ -74,7 +88,9 @@ describe('make handouts', () => {
       const page = await browser.newPage({ viewport: { width: 688, height: 1000 } });
       await page.goto(pathToFileURL(join(OUT, 'ipc-lab-handouts.html')).href);
       await page.emulateMedia({ media: 'print' });
-      const overflow = await page.locator('pre').evaluateAll((pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.textContent?.slice(0, 60)));
+      const overflow = await page
+        .locator('pre')
+        .evaluateAll((pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.textContent?.slice(0, 60)));
       expect(overflow).toEqual([]);
       await page.close();
     });

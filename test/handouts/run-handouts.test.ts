@@ -14,7 +14,7 @@ const files = handoutFiles(join(ROOT, 'docs/handouts')).filter((f) => parseHando
 // The handouts are typed into bash with make (macOS, Linux, WSL2). A Windows host without them
 // skips this here (run the tests inside WSL2 to include it); CI has both, and must not skip.
 const shellReady = spawnSync('bash', ['-c', 'command -v make'], { stdio: 'ignore' }).status === 0;
-const inCI = Boolean(process.env['CI']);
+const inCI = Boolean(process.env.CI);
 const withShell = shellReady || inCI ? describe : describe.skip;
 const withTerminal = (shellReady && !cannotUseTerminal()) || inCI ? describe : describe.skip;
 const cases = files.map((f) => [f.slice(f.lastIndexOf('/') + 1), f] as const);

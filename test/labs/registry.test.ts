@@ -22,16 +22,25 @@ function assertions(struct: StructLayout): string {
   const lines = s.fields.flatMap((f) => [
     `_Static_assert(offsetof(struct ${s.name}, ${f.name}) == ${f.offset}, "${s.name}.${f.name} is not at ${f.offset}");`,
     // a flexible array member (count 0) has no size of its own
-    ...(f.count === 0 ? [] : [`_Static_assert(sizeof(((struct ${s.name} *)0)->${f.name}) == ${f.size}, "${s.name}.${f.name} is not ${f.size} bytes");`]),
+    ...(f.count === 0
+      ? []
+      : [`_Static_assert(sizeof(((struct ${s.name} *)0)->${f.name}) == ${f.size}, "${s.name}.${f.name} is not ${f.size} bytes");`]),
   ]);
-  return [...lines, `_Static_assert(sizeof(struct ${s.name}) == ${s.size}, "sizeof(struct ${s.name}) is not ${s.size}");`, `_Static_assert(_Alignof(struct ${s.name}) == ${s.align}, "struct ${s.name} is not ${s.align}-aligned");`].join('\n');
+  return [
+    ...lines,
+    `_Static_assert(sizeof(struct ${s.name}) == ${s.size}, "sizeof(struct ${s.name}) is not ${s.size}");`,
+    `_Static_assert(_Alignof(struct ${s.name}) == ${s.align}, "struct ${s.name} is not ${s.align}-aligned");`,
+  ].join('\n');
 }
 
 function gccAgrees(arch: Arch, structs: readonly StructLayout[]): void {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-registry-'));
   try {
     const src = join(dir, 'labs.c');
-    writeFileSync(src, ['#include <stddef.h>', '#include <stdint.h>', ...structs.flatMap((s) => [cDeclaration(s), assertions(s)])].join('\n\n'));
+    writeFileSync(
+      src,
+      ['#include <stddef.h>', '#include <stdint.h>', ...structs.flatMap((s) => [cDeclaration(s), assertions(s)])].join('\n\n'),
+    );
     execFileSync(compilerFor(arch), ['-std=c11', '-fsyntax-only', src], { stdio: 'pipe' });
   } catch (error) {
     throw new Error(String((error as { stderr?: Buffer }).stderr ?? error));
@@ -48,9 +57,12 @@ describe('the labs in the registry', () => {
     expect(new Set(labs.map((l) => l.magic)).size).toBe(labs.length);
   });
 
-  it.each(allLabs().map((lab) => [lab.name, lab] as const))('%s: every struct is laid out as gcc lays it out, on x86_64 and aarch64', (_name, lab) => {
-    for (const arch of ['x64', 'arm64'] as const) gccAgrees(arch, lab.structs);
-  });
+  it.each(allLabs().map((lab) => [lab.name, lab] as const))(
+    '%s: every struct is laid out as gcc lays it out, on x86_64 and aarch64',
+    (_name, lab) => {
+      for (const arch of ['x64', 'arm64'] as const) gccAgrees(arch, lab.structs);
+    },
+  );
 });
 
 describe('a lab added to the registry', () => {
@@ -59,7 +71,15 @@ describe('a lab added to the registry', () => {
     { name: 'flag', ctype: 'char' },
     { name: 'count', ctype: 'uint64_t' },
   ]);
-  const FAKE: Lab = { name: 'fake', summary: 'a lab the test made up', projectId: 0x46, magic: 'IPCF', semaphores: [], structs: [FAKE_STRUCT], layout: () => [FAKE_STRUCT] };
+  const FAKE: Lab = {
+    name: 'fake',
+    summary: 'a lab the test made up',
+    projectId: 0x46,
+    magic: 'IPCF',
+    semaphores: [],
+    structs: [FAKE_STRUCT],
+    layout: () => [FAKE_STRUCT],
+  };
   let cleanup: Array<() => void> = [];
 
   afterEach(() => {
@@ -92,18 +112,47 @@ describe('a lab added to the registry', () => {
   it('is inspected: found by its project id, drawn with its own struct', async () => {
     const { keyFile, shmid } = fakeSegment();
     const out: string[] = [];
-    const code = await runInspect({ lab: FAKE, keyFile, projectId: FAKE.projectId, key: undefined, shmid: undefined, json: true, watch: false, interval: 0.1, timeout: 0 }, narrator((l) => out.push(l)));
+    const code = await runInspect(
+      {
+        lab: FAKE,
+        keyFile,
+        projectId: FAKE.projectId,
+        key: undefined,
+        shmid: undefined,
+        json: true,
+        watch: false,
+        interval: 0.1,
+        timeout: 0,
+      },
+      narrator((l) => out.push(l)),
+    );
     expect(code).toBe(0);
-    const report = JSON.parse(out.join('\n')) as { shmid: number; lab: string; valid: boolean; regions: Array<{ field: string | null; offset: number; value: unknown }> };
+    const report = JSON.parse(out.join('\n')) as {
+      shmid: number;
+      lab: string;
+      valid: boolean;
+      regions: Array<{ field: string | null; offset: number; value: unknown }>;
+    };
     expect(report).toMatchObject({ shmid, lab: 'fake', valid: true });
-    expect(report.regions.filter((r) => r.field).map((r) => [r.field, r.offset, r.value])).toEqual([['magic', 0, 'IPCF'], ['flag', 4, 'y'], ['count', 8, 42]]);
+    expect(report.regions.filter((r) => r.field).map((r) => [r.field, r.offset, r.value])).toEqual([
+      ['magic', 0, 'IPCF'],
+      ['flag', 4, 'y'],
+      ['count', 8, 42],
+    ]);
   });
 
   it('is cleaned: its leftover segment is found under its key, recognised by its magic, removed', async () => {
     const { keyFile, shmid } = fakeSegment();
     const out: string[] = [];
-    expect(await runClean({ keyFile, key: undefined, force: false, dryRun: false }, narrator((l) => out.push(l)))).toBe(0);
-    expect(out.join('\n')).toMatch(new RegExp(`removed segment ${shmid} \\(fake, key 0x46[0-9a-f]{6}, magic "IPCF", created by pid \\d+ .* ago, 0 attached\\)`));
+    expect(
+      await runClean(
+        { keyFile, key: undefined, force: false, dryRun: false },
+        narrator((l) => out.push(l)),
+      ),
+    ).toBe(0);
+    expect(out.join('\n')).toMatch(
+      new RegExp(`removed segment ${shmid} \\(fake, key 0x46[0-9a-f]{6}, magic "IPCF", created by pid \\d+ .* ago, 0 attached\\)`),
+    );
     expect(() => attach(shmid)).toThrow(/EINVAL|EIDRM/);
   });
 });

@@ -10,7 +10,7 @@ export const C_FLAGS = ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Werror', '-O1', 
 
 /** test/support/global-setup.ts makes one folder for the whole run and removes it after. */
 function outDir(): string {
-  const dir = process.env['IPC_LAB_C_BUILD_DIR'];
+  const dir = process.env.IPC_LAB_C_BUILD_DIR;
   if (!dir) throw new Error('IPC_LAB_C_BUILD_DIR is not set: run the tests through vitest (its globalSetup makes it)');
   return dir;
 }
@@ -21,10 +21,11 @@ const built = new Map<string, string>();
  * instead, built elsewhere (CI's arm64 run cross-compiles them on the host: no gcc under emulation).
  */
 export function compileC(name: string, compiler = 'gcc', extra: readonly string[] = []): string {
-  const prebuilt = process.env['IPC_LAB_PREBUILT_C'];
+  const prebuilt = process.env.IPC_LAB_PREBUILT_C;
   if (prebuilt && compiler === 'gcc' && extra.length === 0) {
     const path = join(prebuilt, name);
-    if (!existsSync(path)) throw new Error(`no prebuilt ${name} in ${prebuilt} (IPC_LAB_PREBUILT_C): build it from test/fixtures/c/${name}.c`);
+    if (!existsSync(path))
+      throw new Error(`no prebuilt ${name} in ${prebuilt} (IPC_LAB_PREBUILT_C): build it from test/fixtures/c/${name}.c`);
     return path;
   }
   const id = `${compiler}:${name}`;

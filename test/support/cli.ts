@@ -22,10 +22,13 @@ export interface RunOptions {
 
 /** setpriv and the folder to run from, for a run as another uid (see other-users.ts). */
 function otherUser(as: NonNullable<RunOptions['as']>): { prefix: string[]; cwd: string } {
-  const problem = process.env['IPC_LAB_OTHER_USER_PROBLEM'];
+  const problem = process.env.IPC_LAB_OTHER_USER_PROBLEM;
   if (problem) throw new Error(problem);
-  const cwd = process.env['IPC_LAB_OTHER_USER_ROOT'];
-  if (process.getuid?.() !== 0 || !cwd) throw new Error('this test runs ipc-lab as another uid (setpriv), which needs root: run it through the test runner (npm test), which provides it');
+  const cwd = process.env.IPC_LAB_OTHER_USER_ROOT;
+  if (process.getuid?.() !== 0 || !cwd)
+    throw new Error(
+      'this test runs ipc-lab as another uid (setpriv), which needs root: run it through the test runner (npm test), which provides it',
+    );
   return { prefix: setprivAs(as.uid, as.gid), cwd };
 }
 
@@ -47,7 +50,10 @@ export class LabProcess {
   async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
-    void this.exited.then(() => (exited = true), () => (exited = true));
+    void this.exited.then(
+      () => (exited = true),
+      () => (exited = true),
+    );
     for (;;) {
       const match = this.stdout.match(pattern);
       if (match) return match;

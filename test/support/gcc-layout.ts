@@ -16,19 +16,31 @@ const CROSS: Record<Arch, string> = { x64: 'x86_64-linux-gnu-gcc', arm64: 'aarch
 export function compilerFor(arch: Arch): string {
   const compiler = arch === process.arch ? 'gcc' : CROSS[arch];
   if (spawnSync(compiler, ['--version']).error) {
-    throw new Error(`${compiler} is missing: install gcc-${arch === 'arm64' ? 'aarch64' : 'x86-64'}-linux-gnu (scripts/ci/docker-engine.sh does)`);
+    throw new Error(
+      `${compiler} is missing: install gcc-${arch === 'arm64' ? 'aarch64' : 'x86-64'}-linux-gnu (scripts/ci/docker-engine.sh does)`,
+    );
   }
   return compiler;
 }
 
 /** Members whose names start with one of `skip` are glibc's reserved padding: not checked. */
-export function assertLayoutWithGcc(arch: Arch, headers: readonly string[], structs: Record<string, TypeObject>, skip: readonly string[] = []): void {
+export function assertLayoutWithGcc(
+  arch: Arch,
+  headers: readonly string[],
+  structs: Record<string, TypeObject>,
+  skip: readonly string[] = [],
+): void {
   const lines = ['#include <stddef.h>', ...headers.map((h) => `#include <${h}>`)];
   for (const [struct, type] of Object.entries(structs)) {
     for (const [name, member] of Object.entries(type.members ?? {})) {
       if (skip.some((prefix) => name.startsWith(prefix))) continue;
-      lines.push(`_Static_assert(offsetof(struct ${struct}, ${name}) == ${member.offset}, "${struct}.${name} is not at ${member.offset}");`);
-      lines.push(`_Static_assert(sizeof(((struct ${struct} *)0)->${name}) == ${member.type.size}, "${struct}.${name} is not ${member.type.size} bytes");`);
+      lines.push(
+        `_Static_assert(offsetof(struct ${struct}, ${name}) == ${member.offset}, "${struct}.${name} is not at ${member.offset}");`,
+      );
+      lines.push(
+        `_Static_assert(sizeof(((struct ${struct} *)0)->${name}) == ${member.type.size}, "${struct}.${name} is not ${member.type.size} ` +
+          `bytes");`,
+      );
     }
     lines.push(`_Static_assert(sizeof(struct ${struct}) == ${type.size}, "sizeof(struct ${struct}) is not ${type.size}");`);
   }

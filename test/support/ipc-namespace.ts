@@ -35,7 +35,16 @@ function parseSysvShm(text: string): SegmentRow[] {
     .map((line) => {
       const t = line.trim().split(/\s+/);
       const c = t.map(Number);
-      return { key: c[0]!, shmid: c[1]!, perms: Number.parseInt(t[2]!, 8), size: c[3]!, cpid: c[4]!, lpid: c[5]!, nattch: c[6]!, uid: c[7]! };
+      return {
+        key: c[0]!,
+        shmid: c[1]!,
+        perms: Number.parseInt(t[2]!, 8),
+        size: c[3]!,
+        cpid: c[4]!,
+        lpid: c[5]!,
+        nattch: c[6]!,
+        uid: c[7]!,
+      };
     });
 }
 
@@ -87,7 +96,12 @@ export class IpcNamespace {
     const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/sem']);
     const out = spawnSync(cmd!, args, { encoding: 'utf8' });
     if (out.status !== 0) throw new Error(`reading /proc/sysvipc/sem failed: ${out.stderr}`);
-    return out.stdout.trim().split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => Number(l.trim().split(/\s+/)[0]));
+    return out.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '')
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
   }
 
   segmentWithKey(key: number): SegmentRow | undefined {

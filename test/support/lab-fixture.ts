@@ -64,7 +64,10 @@ export function labFixture(): LabFixture {
     for (const p of running) await p.stop();
     for (const key of fixtures) fixture.ns.removeKey(key);
     const key = fixture.key | 0;
-    const leftovers = { segment: fixture.ns.segmentWithKey(key), semaphoreSets: fixture.ns.semaphoreSetKeys().filter((k) => k === key).length };
+    const leftovers = {
+      segment: fixture.ns.segmentWithKey(key),
+      semaphoreSets: fixture.ns.semaphoreSetKeys().filter((k) => k === key).length,
+    };
     fixture.ns.dispose([key]);
     rmSync(dir, { recursive: true, force: true });
     running = [];

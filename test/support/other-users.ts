@@ -18,9 +18,22 @@ const RUNTIME_PACKAGES = ['tsx', 'koffi'];
 
 /** Can `nobody` read what `node --import tsx src/cli.ts` loads from `root`? Empty when yes, else why not. */
 export function unreadableFor(root: string): string {
-  const files = [process.execPath, join(root, 'src/cli.ts'), join(root, 'node_modules/tsx/package.json'), join(root, 'node_modules/koffi/package.json')];
-  const probe = spawnSync(setprivAs(65534, 65534)[0]!, [...setprivAs(65534, 65534).slice(1), process.execPath, '-e',
-    `for (const f of ${JSON.stringify(files)}) require('fs').accessSync(f, require('fs').constants.R_OK)`], { encoding: 'utf8' });
+  const files = [
+    process.execPath,
+    join(root, 'src/cli.ts'),
+    join(root, 'node_modules/tsx/package.json'),
+    join(root, 'node_modules/koffi/package.json'),
+  ];
+  const probe = spawnSync(
+    setprivAs(65534, 65534)[0]!,
+    [
+      ...setprivAs(65534, 65534).slice(1),
+      process.execPath,
+      '-e',
+      `for (const f of ${JSON.stringify(files)}) require('fs').accessSync(f, require('fs').constants.R_OK)`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (probe.error) return `setpriv could not run (${probe.error.message})`;
   return probe.status === 0 ? '' : (probe.stderr.match(/Error: (.*)/)?.[1] ?? probe.stderr.trim()) || `exit ${probe.status}`;
 }
@@ -32,7 +45,10 @@ function packageClosure(root: string, names: readonly string[]): string[] {
     const dir = join(root, 'node_modules', name);
     if (seen.has(name) || !existsSync(join(dir, 'package.json'))) return;
     seen.add(name);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) visit(dep);
   };
   names.forEach(visit);
@@ -54,7 +70,10 @@ export function checkoutForOtherUsers(root: string, stagingDir: string): string 
   }
   const still = unreadableFor(copy);
   if (still) {
-    throw new Error(`the permission tests run ipc-lab as other uids, which cannot read what it needs (${still}): install Node.js outside any private folder (it is ${process.execPath}) and run the tests as root`);
+    throw new Error(
+      `the permission tests run ipc-lab as other uids, which cannot read what it needs (${still}): install Node.js outside any private ` +
+        `folder (it is ${process.execPath}) and run the tests as root`,
+    );
   }
   return copy;
 }

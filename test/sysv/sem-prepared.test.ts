@@ -11,7 +11,10 @@ describe('prepared semaphore operations', () => {
   it('do what the same operations do, encoded once and reused', async () => {
     const { semid } = await createSemaphoreSet(IPC_PRIVATE, [2, 0]);
     made.push(semid);
-    const move = prepareOps([{ num: 0, op: -1 }, { num: 1, op: +1 }]);
+    const move = prepareOps([
+      { num: 0, op: -1 },
+      { num: 1, op: +1 },
+    ]);
     semopPrepared(semid, move);
     semopPrepared(semid, move, 50);
     expect([getValue(semid, 0), getValue(semid, 1)]).toEqual([0, 2]);

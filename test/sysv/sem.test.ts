@@ -7,9 +7,25 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SysvError } from '../../src/sysv/errors.ts';
 import * as c from '../../src/libc/sem.ts';
 import {
-  createSemaphoreSet, describeSemOps, getAll, getSemaphoreSet, getValue, getWaitingCount, IPC_CREAT, IPC_EXCL,
-  IPC_NOWAIT, IPC_PRIVATE, removeSemaphoreSet, SEM_UNDO, SemaphoreInitTimeoutError, semop, semopAsync, semTimedOp,
-  setAll, setValue, statSemaphores,
+  createSemaphoreSet,
+  describeSemOps,
+  getAll,
+  getSemaphoreSet,
+  getValue,
+  getWaitingCount,
+  IPC_CREAT,
+  IPC_EXCL,
+  IPC_NOWAIT,
+  IPC_PRIVATE,
+  removeSemaphoreSet,
+  SEM_UNDO,
+  SemaphoreInitTimeoutError,
+  semop,
+  semopAsync,
+  semTimedOp,
+  setAll,
+  setValue,
+  statSemaphores,
 } from '../../src/sysv/sem.ts';
 import { compileC, runC } from '../support/c-programs.ts';
 import { LabProcess, randomKey, ROOT } from '../support/cli.ts';
@@ -122,9 +138,17 @@ describe('semaphore values', () => {
   it('applies a semop all at once or not at all', () => {
     const semid = make(2);
     setAll(semid, [1, 0]);
-    semop(semid, [{ num: 0, op: -1 }, { num: 1, op: +2 }]);
+    semop(semid, [
+      { num: 0, op: -1 },
+      { num: 1, op: +2 },
+    ]);
     expect(getAll(semid)).toEqual([0, 2]);
-    expect(() => semop(semid, [{ num: 1, op: -1 }, { num: 0, op: -1, flags: IPC_NOWAIT }])).toThrow(SysvError);
+    expect(() =>
+      semop(semid, [
+        { num: 1, op: -1 },
+        { num: 0, op: -1, flags: IPC_NOWAIT },
+      ]),
+    ).toThrow(SysvError);
     expect(getAll(semid)).toEqual([0, 2]); // the first op did not happen either
   });
 
@@ -189,7 +213,12 @@ describe('waiting', () => {
     const waiting = semopAsync(semid, [{ num: 0, op: -1 }]);
     await until('the op waits in the kernel', () => getWaitingCount(semid, 0) === 1);
     removeSemaphoreSet(semid);
-    await expect(waiting).rejects.toMatchObject({ name: 'SysvError', call: 'semop', code: 'EIDRM', hint: expect.stringMatching(/shutting down/) });
+    await expect(waiting).rejects.toMatchObject({
+      name: 'SysvError',
+      call: 'semop',
+      code: 'EIDRM',
+      hint: expect.stringMatching(/shutting down/),
+    });
   });
 
   it('an abort signal ends the wait of a process that does not own the set', async () => {
@@ -279,7 +308,10 @@ describe('race-free initialisation (TLPI 47.5)', () => {
     setAll(semid, [4, 1]);
     await sleep(60); // several of the opener's polls: values alone do not make the set ready
     expect(settled).toBe(false);
-    semop(semid, [{ num: 0, op: -1 }, { num: 0, op: +1 }]);
+    semop(semid, [
+      { num: 0, op: -1 },
+      { num: 0, op: +1 },
+    ]);
     expect(await opening).toEqual({ semid, created: false });
   });
 
@@ -314,9 +346,12 @@ describe('race-free initialisation (TLPI 47.5)', () => {
     await Promise.all(racers.map((r) => r.waitFor(/ready/)));
     for (const r of racers) r.child.stdin?.write('go\n');
     const results = await Promise.all(racers.map(async (r) => JSON.parse((await r.waitFor(/\{.*\}/))[0]) as Record<string, unknown>));
-    expect(results.map((r) => r['created']).sort()).toEqual([false, true]);
-    expect(results[0]!['semid']).toBe(results[1]!['semid']);
-    expect(results.map((r) => r['values'])).toEqual([[3, 0, 7], [3, 0, 7]]);
+    expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+    expect(results[0]!.semid).toBe(results[1]!.semid);
+    expect(results.map((r) => r.values)).toEqual([
+      [3, 0, 7],
+      [3, 0, 7],
+    ]);
   });
 });
 
@@ -329,12 +364,17 @@ describe('IPC_STAT', () => {
     const theirs = JSON.parse(runC('sem-stat', [String(semid)])) as Record<string, number>;
     const ours = statSemaphores(semid);
     expect(ours).toMatchObject({
-      key: theirs['key'], uid: theirs['uid'], gid: theirs['gid'], cuid: theirs['cuid'], cgid: theirs['cgid'],
-      mode: theirs['mode'], nsems: theirs['nsems'],
+      key: theirs.key,
+      uid: theirs.uid,
+      gid: theirs.gid,
+      cuid: theirs.cuid,
+      cgid: theirs.cgid,
+      mode: theirs.mode,
+      nsems: theirs.nsems,
     });
     expect(ours).toMatchObject({ key: key | 0, mode: 0o640, nsems: 3, uid: process.getuid!() });
-    expect(ours.otime!.getTime() / 1000).toBe(theirs['otime']);
-    expect(ours.ctime.getTime() / 1000).toBe(theirs['ctime']);
+    expect(ours.otime!.getTime() / 1000).toBe(theirs.otime);
+    expect(ours.ctime.getTime() / 1000).toBe(theirs.ctime);
   });
 });
 
@@ -377,6 +417,11 @@ describe('failed calls become one error type', () => {
 
   it('describes operations in words', () => {
     expect(describeSemOps([{ num: 0, op: -1, flags: SEM_UNDO }])).toBe('[{num 0, op -1, SEM_UNDO}]');
-    expect(describeSemOps([{ num: 1, op: 2 }, { num: 0, op: 0, flags: IPC_NOWAIT }])).toBe('[{num 1, op +2}, {num 0, op 0, IPC_NOWAIT}]');
+    expect(
+      describeSemOps([
+        { num: 1, op: 2 },
+        { num: 0, op: 0, flags: IPC_NOWAIT },
+      ]),
+    ).toBe('[{num 1, op +2}, {num 0, op 0, IPC_NOWAIT}]');
   });
 });

@@ -90,16 +90,24 @@ describe('shared memory through koffi', () => {
     const theirs = JSON.parse(runC('shm-stat', [String(shmid)])) as Record<string, number>;
     const ours = stat(shmid);
     expect(ours).toMatchObject({
-      key: theirs['key'], uid: theirs['uid'], gid: theirs['gid'], cuid: theirs['cuid'], cgid: theirs['cgid'],
-      mode: theirs['mode'], size: theirs['size'], cpid: theirs['cpid'], lpid: theirs['lpid'], nattch: theirs['nattch'],
+      key: theirs.key,
+      uid: theirs.uid,
+      gid: theirs.gid,
+      cuid: theirs.cuid,
+      cgid: theirs.cgid,
+      mode: theirs.mode,
+      size: theirs.size,
+      cpid: theirs.cpid,
+      lpid: theirs.lpid,
+      nattch: theirs.nattch,
     });
     expect(ours.mode).toBe(0o640);
     expect(ours.size).toBe(1024);
     expect(ours.nattch).toBe(1);
     expect(ours.cpid).toBe(process.pid);
     expect(ours.uid).toBe(process.getuid!());
-    expect(ours.atime!.getTime() / 1000).toBe(theirs['atime']);
-    expect(ours.ctime.getTime() / 1000).toBe(theirs['ctime']);
+    expect(ours.atime!.getTime() / 1000).toBe(theirs.atime);
+    expect(ours.ctime.getTime() / 1000).toBe(theirs.ctime);
     expect(ours.markedForRemoval).toBe(false);
     a.detach();
     expect(stat(shmid).nattch).toBe(0);

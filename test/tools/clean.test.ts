@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileC } from '../support/c-programs.ts';
-import { randomKey, runLab, startLab, type LabProcess } from '../support/cli.ts';
+import { runLab, startLab, type LabProcess } from '../support/cli.ts';
 import { IpcNamespace } from '../support/ipc-namespace.ts';
 
 let ns: IpcNamespace;
@@ -44,18 +44,26 @@ describe('ipc-lab clean', () => {
     expect(before).toEqual({ segments: 2, sets: 1 });
     const clean = await runLab(ns, ['clean', '--key-file', keyFile]);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(clean.stdout).toMatch(/removed segment \d+ \(message, key 0x4c[0-9a-f]{6}, magic "IPCL", created by pid \d+ .* ago, 0 attached\)/);
+    expect(clean.stdout).toMatch(
+      /removed segment \d+ \(message, key 0x4c[0-9a-f]{6}, magic "IPCL", created by pid \d+ .* ago, 0 attached\)/,
+    );
     expect(clean.stdout).toMatch(/removed segment \d+ \(race, key 0x52[0-9a-f]{6}, magic "IPCR"/);
     expect(clean.stdout).toMatch(/removed semaphore set \d+ \(race, key 0x52[0-9a-f]{6}, 1 semaphore\(s\)/);
     expect(clean.stdout).toMatch(/removed 3 object\(s\), left 0 alone/);
   });
 
-  it('leaves a segment in use alone (unless --force), and one that is not the lab\'s', async () => {
+  it("leaves a segment in use alone (unless --force), and one that is not the lab's", async () => {
     const server = startLab(ns, ['server', '--key-file', keyFile]);
     running.push(server);
     await server.waitFor(/^ready:/m);
     // A stranger's segment on the race lab's key, with its own content.
-    const [cmd, ...args] = ns.wrap(['node', '--import', 'tsx', '-e', `import { ftok } from './src/sysv/shm.ts'; console.log(ftok(${JSON.stringify(keyFile)}, 0x52))`]);
+    const [cmd, ...args] = ns.wrap([
+      'node',
+      '--import',
+      'tsx',
+      '-e',
+      `import { ftok } from './src/sysv/shm.ts'; console.log(ftok(${JSON.stringify(keyFile)}, 0x52))`,
+    ]);
     const strangerKey = Number(spawnSync(cmd!, args, { encoding: 'utf8' }).stdout.trim());
     extraKeys.push(strangerKey);
     const [pc, ...pargs] = ns.wrap([compileC('poke'), String(strangerKey >>> 0), '--create', '64']);

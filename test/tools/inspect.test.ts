@@ -1,14 +1,12 @@
 /** ipc-lab inspect as a real process, beside a real server, in the test's own IPC namespace. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HEADER, PI_MESSAGE, THE_MESSAGE } from '../../src/labs/message/contract.ts';
 import type { LabProcess } from '../support/cli.ts';
 import { labFixture } from '../support/lab-fixture.ts';
 
 const GOLDEN = readFileSync(new URL('./golden/memory-map.txt', import.meta.url), 'utf8');
-
-
 
 const lab = labFixture();
 
@@ -26,7 +24,7 @@ function ipcsDetails(shmid: number): Record<string, string> {
 }
 
 describe('ipc-lab inspect', () => {
-  it('prints the golden memory map and legend for the server\'s segment', async () => {
+  it("prints the golden memory map and legend for the server's segment", async () => {
     await readyServer();
     const out = await lab.run(['inspect', '--key', lab.hexKey]);
     expect(out.code, out.stderr).toBe(0);
@@ -40,27 +38,32 @@ describe('ipc-lab inspect', () => {
     const out = await lab.run(['inspect', '--key', lab.hexKey], { env: { TZ: 'UTC' } });
     const field = (name: string) => out.stdout.match(new RegExp(`^${name}\\s+(.+?)\\s{2,}`, 'm'))?.[1];
     expect(field('shmid')).toBe(String(shmid));
-    expect(field('owner')).toMatch(new RegExp(`^uid ${ipcs['uid']} \\(.*\\), gid ${ipcs['gid']} `));
-    expect(field('creator')).toMatch(new RegExp(`^uid ${ipcs['cuid']} \\(.*\\), gid ${ipcs['cgid']} `));
-    expect(field('mode')).toBe(`${ipcs['mode']} rw-------`);
-    expect(field('size')).toBe(`${ipcs['bytes']} bytes`);
-    expect(field('cpid')).toMatch(new RegExp(`^${ipcs['cpid']} \\(node\\)`));
-    expect(field('lpid')).toMatch(new RegExp(`^${ipcs['lpid']} \\(`));
-    expect(field('nattch')).toBe(ipcs['nattch']);
-    expect(ipcs['det_time']).toBe('Not set');
+    expect(field('owner')).toMatch(new RegExp(`^uid ${ipcs.uid} \\(.*\\), gid ${ipcs.gid} `));
+    expect(field('creator')).toMatch(new RegExp(`^uid ${ipcs.cuid} \\(.*\\), gid ${ipcs.cgid} `));
+    expect(field('mode')).toBe(`${ipcs.mode} rw-------`);
+    expect(field('size')).toBe(`${ipcs.bytes} bytes`);
+    expect(field('cpid')).toMatch(new RegExp(`^${ipcs.cpid} \\(node\\)`));
+    expect(field('lpid')).toMatch(new RegExp(`^${ipcs.lpid} \\(`));
+    expect(field('nattch')).toBe(ipcs.nattch);
+    expect(ipcs.det_time).toBe('Not set');
     expect(field('dtime')).toBe('not set');
     // ipcs prints ctime(3)-style local times; compare them as instants.
     const atime = field('atime')!.match(/^(.+) UTC/)![1]!;
-    expect(new Date(`${atime}Z`).getTime()).toBe(new Date(`${ipcs['att_time']} UTC`).getTime());
+    expect(new Date(`${atime}Z`).getTime()).toBe(new Date(`${ipcs.att_time} UTC`).getTime());
     const [, ipcsRow] = out.stdout.match(/^(0x[0-9a-f]{8}\s+\d+\s+\S+\s+600\s+1024\s+1)\s*$/m) ?? [];
     expect(ipcsRow).toBeDefined();
   });
 
-  it('--json gives the contract\'s offsets and the decoded values', async () => {
+  it("--json gives the contract's offsets and the decoded values", async () => {
     await readyServer();
     const out = await lab.run(['inspect', '--key', lab.hexKey, '--json']);
     expect(out.code, out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout) as { valid: boolean; state: number; regions: Array<{ kind: string; field: string | null; offset: number; size: number; paddingBefore: number | null; value: unknown }>; stat: { size: number; mode: string } };
+    const report = JSON.parse(out.stdout) as {
+      valid: boolean;
+      state: number;
+      regions: Array<{ kind: string; field: string | null; offset: number; size: number; paddingBefore: number | null; value: unknown }>;
+      stat: { size: number; mode: string };
+    };
     expect(report).toMatchObject({ valid: true, state: 2, stat: { size: 1024, mode: '0600' } });
     const fields = report.regions.filter((r) => r.kind === 'field');
     for (const f of [...HEADER.fields, ...PI_MESSAGE.fields]) {
@@ -86,14 +89,18 @@ describe('ipc-lab inspect', () => {
     expect(states.lastIndexOf(1)).toBeLessThan(states.indexOf(2));
     // The frame in which each field first shows its value: non-decreasing in writing order.
     const writeOrder = ['magic', 'version', 'header_size', 'payload_size', ...PI_MESSAGE.fields.map((f) => f.name)];
-    const legendValue = (frame: string, name: string) => frame.match(new RegExp(`\\.${name}\\s+\\d+\\s+\\d+\\s+.*?\\s{2,}(?:\\d+\\s{2,})?(.*)$`, 'm'))?.[1] ?? '';
+    const legendValue = (frame: string, name: string) =>
+      frame.match(new RegExp(`\\.${name}\\s+\\d+\\s+\\d+\\s+.*?\\s{2,}(?:\\d+\\s{2,})?(.*)$`, 'm'))?.[1] ?? '';
     const empty = /^(0|""|"\\u0000"|0 \(%g: 0\))$/;
     const firstSeen = writeOrder.map((name) => frames.findIndex((f) => !empty.test(legendValue(f, name).trim())));
-    expect(firstSeen.every((i) => i >= 0), JSON.stringify(firstSeen)).toBe(true);
+    expect(
+      firstSeen.every((i) => i >= 0),
+      JSON.stringify(firstSeen),
+    ).toBe(true);
     for (let i = 1; i < firstSeen.length; i++) expect(firstSeen[i]!).toBeGreaterThanOrEqual(firstSeen[i - 1]!);
     expect(firstSeen.at(-1)!).toBeGreaterThan(firstSeen[0]!);
     // Padding is never written: every frame shows it as zeros.
-    for (const f of frames) expect(f).toMatch(/^0020  3a 20 00 00|^0020  00 00 00 00/m);
+    for (const f of frames) expect(f).toMatch(/^0020 {2}3a 20 00 00|^0020 {2}00 00 00 00/m);
   });
 
   it('says clearly when there is no segment', async () => {

@@ -29,7 +29,12 @@ describe('the annotated memory map', () => {
     }
     expect(next).toBe(1024);
     const padding = regions.filter((r) => r.kind === 'padding').map((r) => [r.start, r.size]);
-    expect(padding).toEqual([[35, 1], [41, 3], [51, 5], [74, 6]]);
+    expect(padding).toEqual([
+      [35, 1],
+      [41, 3],
+      [51, 5],
+      [74, 6],
+    ]);
     const fields = regions.filter((r) => r.kind === 'field').map((r) => r.field!.name);
     expect(fields).toEqual([...HEADER.fields, ...PI_MESSAGE.fields].map((f) => f.name));
   });
@@ -49,9 +54,9 @@ describe('the annotated memory map', () => {
     const bytes = await theSegment();
     bytes[500] = 0x41;
     const map = renderMap(bytes, { color: false });
-    expect(map).toMatch(/^01f0  .* 41 .*\|.*A.*\|$/m);
-    expect(map).toMatch(/0050  \.\.\. 416 bytes of zeros/);
-    expect(map).toMatch(/0200  \.\.\. 512 bytes of zeros \(unused\) up to 03ff/);
+    expect(map).toMatch(/^01f0 {2}.* 41 .*\|.*A.*\|$/m);
+    expect(map).toMatch(/0050 {2}\.\.\. 416 bytes of zeros/);
+    expect(map).toMatch(/0200 {2}\.\.\. 512 bytes of zeros \(unused\) up to 03ff/);
   });
 
   it('shows a segment smaller than the layout without reading past it', () => {

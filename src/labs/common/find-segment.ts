@@ -15,10 +15,7 @@ import { resolveKey, type KeyChoice } from './key.ts';
 export const POLL_MS = 50;
 
 /** What a reader is still waiting for: told in the timeout message. */
-export type Waiting =
-  | { for: 'key-file'; path: string }
-  | { for: 'segment'; key: number }
-  | { for: 'ready'; shmid: number; state: number };
+export type Waiting = { for: 'key-file'; path: string } | { for: 'segment'; key: number } | { for: 'ready'; shmid: number; state: number };
 
 export interface Found<T> {
   readonly attachment: Attachment;
@@ -65,7 +62,12 @@ export async function attachWhenPresent<T = undefined>(
     {
       deadline,
       every: POLL_MS,
-      onWait: () => say.note(waiting.for === 'key-file' ? `waiting for the key file ${choice.keyFile} ...` : 'no segment with that key yet (ENOENT): waiting for the server ...'),
+      onWait: () =>
+        say.note(
+          waiting.for === 'key-file'
+            ? `waiting for the key file ${choice.keyFile} ...`
+            : 'no segment with that key yet (ENOENT): waiting for the server ...',
+        ),
     },
   );
   return 'value' in found ? found.value : waiting;
@@ -74,13 +76,24 @@ export async function attachWhenPresent<T = undefined>(
 /** What a reader that gave up says: what was missing and the usual cause. */
 export function timeoutMessage(waiting: Waiting, timeout: number): string {
   const gaveUp = timeout > 0 ? `gave up after ${timeout} s: ` : '';
-  const namespaceHint = 'The usual cause: the client is not in the server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on the host sees nothing of the containers), or the server is not running.';
+  const namespaceHint =
+    'The usual cause: the client is not in the server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on ' +
+    'the host sees nothing of the containers), or the server is not running.';
   switch (waiting.for) {
     case 'key-file':
-      return `${gaveUp}the key file ${waiting.path} does not exist, so ftok cannot make the key. The server creates it; both sides must see the same file (in compose, the shared volume). Or pass the same --key to both.`;
+      return (
+        `${gaveUp}the key file ${waiting.path} does not exist, so ftok cannot make the key. The server creates it; both sides must ` +
+        `see the same file (in compose, the shared volume). Or pass the same --key to both.`
+      );
     case 'segment':
-      return `${gaveUp}no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT). ${namespaceHint} Also check that both use the same key file and project id.`;
+      return (
+        `${gaveUp}no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT). ${namespaceHint} Also check that both use the ` +
+        `same key file and project id.`
+      );
     case 'ready':
-      return `${gaveUp}segment ${waiting.shmid} exists but its state stayed ${waiting.state} (${waiting.state === 1 ? 'writing' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`;
+      return (
+        `${gaveUp}segment ${waiting.shmid} exists but its state stayed ${waiting.state} ` +
+        `(${waiting.state === 1 ? 'writing' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`
+      );
   }
 }

@@ -17,7 +17,7 @@ export interface KeyChoice {
   readonly projectId: number;
 }
 
-const KEY_FILE_TEXT = 'ipc-lab: ftok(3) makes the System V key from this file\'s inode and device numbers. Its content does not matter.\n';
+const KEY_FILE_TEXT = "ipc-lab: ftok(3) makes the System V key from this file's inode and device numbers. Its content does not matter.\n";
 
 /** Creates the key file if it is missing (the server's job); true when it was created. */
 export function ensureKeyFile(path: string): boolean {
@@ -42,8 +42,10 @@ export function resolveKey(choice: KeyChoice, say?: Narrator): number {
     const proj = choice.projectId & 0xff;
     say.call('ftok', `${JSON.stringify(choice.keyFile)}, 0x${proj.toString(16)}`, hexKey(key));
     const hex = (n: number, digits: number): string => `0x${n.toString(16).padStart(digits, '0')}`;
-    say.note(`${hexKey(key)} = proj_id ${hex(proj, 2)} | st_dev ${hex(st.dev, 1)} & 0xff = ${hex(st.dev & 0xff, 2)} | st_ino ${st.ino} & 0xffff = ${hex(st.ino & 0xffff, 4)}`);
+    say.note(
+      `${hexKey(key)} = proj_id ${hex(proj, 2)} | st_dev ${hex(st.dev, 1)} & 0xff = ${hex(st.dev & 0xff, 2)} | st_ino ${st.ino} & 0xffff ` +
+        `= ${hex(st.ino & 0xffff, 4)}`,
+    );
   }
   return key;
 }
-

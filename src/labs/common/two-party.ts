@@ -49,18 +49,35 @@ export async function labKey(choice: KeyChoice, create: boolean, deadline: numbe
   if (choice.key !== undefined) return choice.key;
   if (create) ensureKeyFile(choice.keyFile);
   const found = await waitFor(() => (existsSync(choice.keyFile) ? true : undefined), { deadline, stop });
-  if ('timedOut' in found) throw new PeerGoneError(`the key file ${choice.keyFile} never appeared: start the other side first (it creates it), with the same key file`);
+  if ('timedOut' in found)
+    throw new PeerGoneError(
+      `the key file ${choice.keyFile} never appeared: start the other side first (it creates it), with the same key file`,
+    );
   return ftok(choice.keyFile, choice.projectId);
 }
 
 /** The owner's side: a new segment (IPC_EXCL) and a new semaphore set, both on `key`. */
-export async function createLabObjects(key: number, size: number, semValues: readonly number[], mode: number, say: Narrator): Promise<LabObjects> {
+export async function createLabObjects(
+  key: number,
+  size: number,
+  semValues: readonly number[],
+  mode: number,
+  say: Narrator,
+): Promise<LabObjects> {
   const shmid = getSegment(key, size, IPC_CREAT | IPC_EXCL | mode);
   say.call('shmget', `${hexKey(key)}, ${size}, IPC_CREAT|IPC_EXCL|${octalMode(mode)}`, String(shmid));
   try {
     const set = await createSemaphoreSet(key, semValues, mode);
-    if (!set.created) throw new PeerGoneError(`a semaphore set with key ${hexKey(key)} already exists (semid ${set.semid}): remove it with \`ipc-lab clean\``);
-    say.call('semget', `${hexKey(key)}, ${semValues.length}, IPC_CREAT|IPC_EXCL|${octalMode(mode)}`, String(set.semid), `initialised to [${semValues.join(', ')}], then a semop so sem_otime says "ready"`);
+    if (!set.created)
+      throw new PeerGoneError(
+        `a semaphore set with key ${hexKey(key)} already exists (semid ${set.semid}): remove it with \`ipc-lab clean\``,
+      );
+    say.call(
+      'semget',
+      `${hexKey(key)}, ${semValues.length}, IPC_CREAT|IPC_EXCL|${octalMode(mode)}`,
+      String(set.semid),
+      `initialised to [${semValues.join(', ')}], then a semop so sem_otime says "ready"`,
+    );
     try {
       const attachment = attach(shmid);
       return { key, shmid, semid: set.semid, attachment };
@@ -75,7 +92,14 @@ export async function createLabObjects(key: number, size: number, semValues: rea
 }
 
 /** The other side's: wait until both objects exist, then attach (read-only if asked). */
-export async function openLabObjects(key: number, nsems: number, readOnly: boolean, deadline: number, stop: Shutdown, say: Narrator): Promise<LabObjects> {
+export async function openLabObjects(
+  key: number,
+  nsems: number,
+  readOnly: boolean,
+  deadline: number,
+  stop: Shutdown,
+  say: Narrator,
+): Promise<LabObjects> {
   const opened = await waitFor(
     (): LabObjects | undefined => {
       try {
@@ -91,7 +115,11 @@ export async function openLabObjects(key: number, nsems: number, readOnly: boole
     },
     { deadline, stop, onWait: () => say.note(`waiting for the other side to create key ${hexKey(key)} (segment and semaphore set) ...`) },
   );
-  if ('timedOut' in opened) throw new PeerGoneError(`nobody created the segment and semaphore set with key ${hexKey(key)} in time: start the other side (in the same IPC namespace, with the same key file)`);
+  if ('timedOut' in opened)
+    throw new PeerGoneError(
+      `nobody created the segment and semaphore set with key ${hexKey(key)} in time: start the other side (in the same IPC namespace, ` +
+        `with the same key file)`,
+    );
   return opened.value;
 }
 
@@ -132,7 +160,10 @@ export async function waitForPeer(objects: LabObjects, deadline: number, stop: S
  */
 export function removeLabObjects(objects: LabObjects, say: Narrator): void {
   try {
-    for (const [what, id, removeIt] of [['shmctl', objects.shmid, () => remove(objects.shmid)], ['semctl', objects.semid, () => removeSemaphoreSet(objects.semid)]] as const) {
+    for (const [what, id, removeIt] of [
+      ['shmctl', objects.shmid, () => remove(objects.shmid)],
+      ['semctl', objects.semid, () => removeSemaphoreSet(objects.semid)],
+    ] as const) {
       try {
         removeIt();
         say.call(what, `${id}, IPC_RMID`, '0', 'removed');

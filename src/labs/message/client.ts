@@ -64,7 +64,10 @@ export async function runClient(options: ClientOptions, say: Narrator): Promise<
         // Our attachment keeps the pages alive, so a removed segment would look merely stuck:
         // IPC_STAT's SHM_DEST bit says the owner removed it (IPC_RMID) and will not finish.
         if (stat(attachment.shmid).markedForRemoval) {
-          throw new SegmentRemovedError(`segment ${attachment.shmid} was removed (IPC_RMID) by its owner before it was ready (state ${state}): the server stopped or was restarted. Start the server, then the client again.`);
+          throw new SegmentRemovedError(
+            `segment ${attachment.shmid} was removed (IPC_RMID) by its owner before it was ready (state ${state}): the server stopped or ` +
+              `was restarted. Start the server, then the client again.`,
+          );
         }
         return undefined;
       },

@@ -43,9 +43,11 @@ export type FieldWritten = (field: Field, value: string | number) => void | Prom
 function cString(field: Field, text: string): Uint8Array {
   const bytes = Buffer.from(text, 'latin1');
   if (bytes.length + 1 > field.size) {
-    throw new SegmentFormatError(`"${JSON.stringify(text)}" needs ${bytes.length + 1} bytes with its NUL, but ${field.declaration} has ${field.size}`);
+    throw new SegmentFormatError(
+      `"${JSON.stringify(text)}" needs ${bytes.length + 1} bytes with its NUL, but ${field.declaration} has ${field.size}`,
+    );
   }
-  const out = new Uint8Array(field.size);          // the rest stays NUL, as after memset
+  const out = new Uint8Array(field.size); // the rest stays NUL, as after memset
   out.set(bytes);
   return out;
 }
@@ -113,7 +115,9 @@ function readCString(view: SegmentView, field: Field): string {
   const bytes = view.read(field.offset, field.size);
   const nul = bytes.indexOf(0);
   if (nul === -1) {
-    throw new SegmentFormatError(`${field.declaration} at offset ${field.offset} has no terminating NUL: the writer overran it or this is not a lab segment`);
+    throw new SegmentFormatError(
+      `${field.declaration} at offset ${field.offset} has no terminating NUL: the writer overran it or this is not a lab segment`,
+    );
   }
   return Buffer.from(bytes.subarray(0, nul)).toString('latin1');
 }
@@ -121,7 +125,9 @@ function readCString(view: SegmentView, field: Field): string {
 /** A segment too small for the header and message cannot be a lab segment. */
 export function assertSegmentSize(view: SegmentView): void {
   if (view.byteLength < MIN_SEGMENT_SIZE) {
-    throw new SegmentFormatError(`the segment has ${view.byteLength} bytes, fewer than the ${MIN_SEGMENT_SIZE} a header and message need: it is not a lab segment`);
+    throw new SegmentFormatError(
+      `the segment has ${view.byteLength} bytes, fewer than the ${MIN_SEGMENT_SIZE} a header and message need: it is not a lab segment`,
+    );
   }
 }
 
@@ -134,7 +140,9 @@ export function decodeHeader(view: SegmentView): DecodedHeader {
   }
   const version = view.getUint16(h.version.offset);
   if (version !== VERSION) {
-    throw new SegmentFormatError(`layout version ${version}, but this program reads version ${VERSION}: run the same ipc-lab version on both sides`);
+    throw new SegmentFormatError(
+      `layout version ${version}, but this program reads version ${VERSION}: run the same ipc-lab version on both sides`,
+    );
   }
   const headerSize = view.getUint16(h.headerSize.offset);
   if (headerSize !== HEADER.size) {
@@ -152,7 +160,9 @@ export function decodeHeader(view: SegmentView): DecodedHeader {
 export function decodeSegment(view: SegmentView): DecodedSegment {
   const header = decodeHeader(view);
   if (header.state !== State.ready) {
-    throw new SegmentFormatError(`state is ${header.state} (${header.state === State.writing ? 'writing' : 'empty'}): the message is not complete yet`);
+    throw new SegmentFormatError(
+      `state is ${header.state} (${header.state === State.writing ? 'writing' : 'empty'}): the message is not complete yet`,
+    );
   }
   const slash = view.getUint8(m.slash.offset);
   const message: PiMessage = {
@@ -173,7 +183,11 @@ const STATE_NAMES = ['empty', 'writing', 'ready'];
 export function verdict(bytes: Uint8Array): Verdict {
   try {
     const header = decodeHeader(new SegmentView(bytes.slice().buffer, true, () => true));
-    return { valid: true, state: header.state, text: `a lab segment, version ${header.version}, state ${header.state} (${STATE_NAMES[header.state]})` };
+    return {
+      valid: true,
+      state: header.state,
+      text: `a lab segment, version ${header.version}, state ${header.state} (${STATE_NAMES[header.state]})`,
+    };
   } catch (error) {
     const state = bytes.length >= h.state.offset + 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(h.state.offset, true) : null;
     return { valid: false, state, text: `not (yet) a valid lab segment: ${(error as Error).message}` };

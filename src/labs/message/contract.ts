@@ -23,18 +23,19 @@
 import { layoutStruct } from '../../layout/c-layout.ts';
 import type { Lab } from '../registry.ts';
 
-export const DEFAULT_KEY_FILE = '/tmp/ipc-lab.key';   // ftok's file; compose puts it on a shared volume
-export const DEFAULT_PROJECT_ID = 0x4c;               // 'L': ftok keeps only its low 8 bits, and 0 is not allowed
-export const DEFAULT_SEGMENT_SIZE = 1024;             // bytes, as in the original demo
-export const DEFAULT_MODE = 0o600;                    // owner read/write only: nobody else may read or scribble
+export const DEFAULT_KEY_FILE = '/tmp/ipc-lab.key'; // ftok's file; compose puts it on a shared volume
+export const DEFAULT_PROJECT_ID = 0x4c; // 'L': ftok keeps only its low 8 bits, and 0 is not allowed
+export const DEFAULT_SEGMENT_SIZE = 1024; // bytes, as in the original demo
+export const DEFAULT_MODE = 0o600; // owner read/write only: nobody else may read or scribble
 
-export const MAGIC = 'IPCL';                          // the first four bytes of a lab segment
-export const VERSION = 1;                             // bumped whenever the layout below changes
+export const MAGIC = 'IPCL'; // the first four bytes of a lab segment
+export const VERSION = 1; // bumped whenever the layout below changes
 
-export const State = {                                // lab_header.state
-  empty: 0,                                           // zero-filled, nothing written yet
-  writing: 1,                                         // the server is writing: do not trust the payload
-  ready: 2,                                           // the payload is complete
+export const State = {
+  // lab_header.state
+  empty: 0, // zero-filled, nothing written yet
+  writing: 1, // the server is writing: do not trust the payload
+  ready: 2, // the payload is complete
 } as const;
 export type StateValue = (typeof State)[keyof typeof State];
 
@@ -90,13 +91,30 @@ export const MESSAGE_LAB: Lab = {
   structs: [HEADER, PI_MESSAGE],
   layout: () => [HEADER, PI_MESSAGE],
   marks: {
-    magic: 'M', version: 'v', header_size: 'h', state: 'S', payload_size: 'P',
-    intro: 'i', numerator: 'n', slash: '/', denominator: 'd', equals: '=', value: 'V', outro: 'o',
+    magic: 'M',
+    version: 'v',
+    header_size: 'h',
+    state: 'S',
+    payload_size: 'P',
+    intro: 'i',
+    numerator: 'n',
+    slash: '/',
+    denominator: 'd',
+    equals: '=',
+    value: 'V',
+    outro: 'o',
   },
   states: ['empty', 'writing', 'ready'],
   gdb: {
     bytesTitle: 'the header and message',
     numbersTitle: 'the ints and the double',
-    fields: ['pi_message.intro', 'pi_message.equals', 'pi_message.outro', 'pi_message.numerator', 'pi_message.denominator', 'pi_message.value'],
+    fields: [
+      'pi_message.intro',
+      'pi_message.equals',
+      'pi_message.outro',
+      'pi_message.numerator',
+      'pi_message.denominator',
+      'pi_message.value',
+    ],
   },
 };

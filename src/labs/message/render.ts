@@ -6,7 +6,8 @@ import { HEADER, PI_MESSAGE, type PiMessage } from './contract.ts';
 
 /** The message as the original demo's client printed it. */
 export function renderMessage(message: PiMessage): string {
-  return `${message.intro}${message.numerator}${message.slash}${message.denominator}${message.equals}${formatG(message.value)}${message.outro}`;
+  const { intro, numerator, slash, denominator, equals, value, outro } = message;
+  return `${intro}${numerator}${slash}${denominator}${equals}${formatG(value)}${outro}`;
 }
 
 /** Every field with its offset, size, C type, padding and value. */

@@ -59,7 +59,12 @@ export async function runServer(options: ServerOptions, say: Narrator): Promise<
     held.shmid = createSegment(key, options, say);
     warnAboutMode(options.mode, say);
     held.attachment = attach(held.shmid);
-    say.call('shmat', `${held.shmid}, NULL, 0`, hexAddress(held.attachment.address), 'the address in *this* process; another process maps it elsewhere');
+    say.call(
+      'shmat',
+      `${held.shmid}, NULL, 0`,
+      hexAddress(held.attachment.address),
+      'the address in *this* process; another process maps it elsewhere',
+    );
     await writeMessage(held.attachment, options, shutdown, say);
     say.good(`ready: segment ${held.shmid} (key ${hexKey(key)}) holds the message.`);
     if (!options.exit) {
@@ -101,13 +106,22 @@ function createSegment(key: number, options: ServerOptions, say: Narrator): numb
     }
     shmid = getSegment(key, options.size, flags);
   }
-  say.call('shmget', `${hexKey(key)}, ${options.size}, ${describeIpcFlags(flags)}`, String(shmid), "shmid: the kernel's id for the segment");
+  say.call(
+    'shmget',
+    `${hexKey(key)}, ${options.size}, ${describeIpcFlags(flags)}`,
+    String(shmid),
+    "shmid: the kernel's id for the segment",
+  );
   return shmid;
 }
 
 function warnAboutMode(mode: number, say: Narrator): void {
   if (mode & 0o002) {
-    say.warn(`mode ${octalMode(mode)} is world-writable, as in the original demo (0666): any process of any user in this IPC namespace can attach it read-write and overwrite the message; every client then reads whatever they wrote. Use 0600 (owner only) or 0660 with a shared group.`);
+    say.warn(
+      `mode ${octalMode(mode)} is world-writable, as in the original demo (0666): any process of any user in this IPC namespace can ` +
+        `attach it read-write and overwrite the message; every client then reads whatever they wrote. Use 0600 (owner only) or 0660 ` +
+        `with a shared group.`,
+    );
   } else if (mode & 0o004) {
     say.warn(`mode ${octalMode(mode)} is world-readable: any user in this IPC namespace can read the message.`);
   }
@@ -115,7 +129,7 @@ function warnAboutMode(mode: number, say: Narrator): void {
 
 /** memset, state = writing, every field at its offset (one a --step), state = ready; then the table. */
 async function writeMessage(attachment: Attachment, options: ServerOptions, shutdown: Shutdown, say: Narrator): Promise<void> {
-  say.step('write the message at the contract\'s offsets');
+  say.step("write the message at the contract's offsets");
   say.note(`memset(${hexAddress(attachment.address)}, 0, ${attachment.size}); state = 1 (writing)`);
   await writeSegment(attachment.view, THE_MESSAGE, async (field, value) => {
     shutdown.throwIfStopped();

@@ -10,7 +10,10 @@ import type { Narrator } from '../../text/narrate.ts';
 import { describeAge } from '../../text/numbers.ts';
 
 export function describeSegment(shmid: number, st: ShmStat): string {
-  return `shmid ${shmid}: created by pid ${st.cpid} (uid ${st.cuid}) ${describeAge(st.ctime)} ago, ${st.size} bytes, mode ${octalMode(st.mode)}, ${st.nattch} process(es) attached`;
+  return (
+    `shmid ${shmid}: created by pid ${st.cpid} (uid ${st.cuid}) ${describeAge(st.ctime)} ago, ${st.size} bytes, mode ` +
+    `${octalMode(st.mode)}, ${st.nattch} process(es) attached`
+  );
 }
 
 /** EEXIST: say whose segment holds the key and how to clean it, without touching it. */
@@ -20,9 +23,11 @@ export function explainTakenKey(key: number, say: Narrator): void {
     const shmid = getSegment(key, 0, 0);
     const st = stat(shmid);
     say.note(describeSegment(shmid, st));
-    say.note(st.nattch === 0
-      ? 'nothing is attached: it is probably left over from a server that was killed (SIGKILL) or crashed, which never called IPC_RMID'
-      : 'processes are still attached: another server may be running');
+    say.note(
+      st.nattch === 0
+        ? 'nothing is attached: it is probably left over from a server that was killed (SIGKILL) or crashed, which never called IPC_RMID'
+        : 'processes are still attached: another server may be running',
+    );
     say.note(`remove it with: ipcrm -m ${shmid}   (or: ipc-lab clean, or start the server with --replace)`);
   } catch (error) {
     if (!(error instanceof SysvError)) throw error;

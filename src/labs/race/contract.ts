@@ -9,14 +9,14 @@
 import { layoutStruct } from '../../layout/c-layout.ts';
 import type { Lab } from '../registry.ts';
 
-export const RACE_PROJECT_ID = 0x52;                  // 'R': the same key file as the message lab, another key
-export const RACE_MAGIC = 'IPCR';                     // the record's first four bytes
-export const RACE_FIELDS = 63;                        // sequence numbers in the record
+export const RACE_PROJECT_ID = 0x52; // 'R': the same key file as the message lab, another key
+export const RACE_MAGIC = 'IPCR'; // the record's first four bytes
+export const RACE_FIELDS = 63; // sequence numbers in the record
 export const RACE_RECORD = layoutStruct('race_record', 0, [
   { name: 'magic', ctype: 'char', count: 4 },
   { name: 'seq', ctype: 'uint32_t', count: RACE_FIELDS },
 ]);
-export const RACE_SEM = { lock: 0 } as const;         // a binary semaphore: 1 free, 0 taken
+export const RACE_SEM = { lock: 0 } as const; // a binary semaphore: 1 free, 0 taken
 
 export const RACE_LAB: Lab = {
   name: 'race',

@@ -24,7 +24,15 @@ import { isErrno } from '../../sysv/errors.ts';
 import { semop, SEM_UNDO, type SemOp } from '../../sysv/sem.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import {
-  attachedCount, createLabObjects, openLabObjects, OWNER_ONLY, PeerGoneError, peerLeft, runTwoParty, waitForPeer, type LabObjects,
+  attachedCount,
+  createLabObjects,
+  openLabObjects,
+  OWNER_ONLY,
+  PeerGoneError,
+  peerLeft,
+  runTwoParty,
+  waitForPeer,
+  type LabObjects,
 } from '../common/two-party.ts';
 import { RACE_FIELDS, RACE_LAB, RACE_MAGIC, RACE_PROJECT_ID, RACE_RECORD, RACE_SEM } from './contract.ts';
 
@@ -124,9 +132,10 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: Shutdown, dura
       }
       await stop.yield();
       if (attachedCount(objects.shmid) < 2) {
-        ended = peerLeft(objects.shmid) === 'removed'
-          ? 'the writer stopped and removed the record (IPC_RMID)'
-          : 'the writer is gone (shm_nattch fell to 1): it died without cleaning up';
+        ended =
+          peerLeft(objects.shmid) === 'removed'
+            ? 'the writer stopped and removed the record (IPC_RMID)'
+            : 'the writer is gone (shm_nattch fell to 1): it died without cleaning up';
         break;
       }
     }
@@ -136,11 +145,18 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: Shutdown, dura
   }
   if (ended) say.warn(`stopped early: ${ended}`);
   const share = reads === 0 ? 0 : (100 * torn) / reads;
-  say.block(`reads ${reads}, torn ${torn} (${share.toFixed(2)} %)${unsafe ? ', no lock' : `, locked with semaphore ${RACE_SEM.lock} of set ${objects.semid}`}`);
+  say.block(
+    `reads ${reads}, torn ${torn} (${share.toFixed(2)} %)` +
+      (unsafe ? ', no lock' : `, locked with semaphore ${RACE_SEM.lock} of set ${objects.semid}`),
+  );
   if (example) say.block(`first torn read: ${example.fields}`);
-  say.note(torn > 0
-    ? 'a torn read mixes two writes: the reader copied the record while the writer was half-way through it'
-    : unsafe ? 'no torn read this time: run longer, or on more than one CPU' : 'the semaphore made every write and every read whole');
+  say.note(
+    torn > 0
+      ? 'a torn read mixes two writes: the reader copied the record while the writer was half-way through it'
+      : unsafe
+        ? 'no torn read this time: run longer, or on more than one CPU'
+        : 'the semaphore made every write and every read whole',
+  );
   return 0;
 }
 
@@ -165,7 +181,8 @@ export async function runRace(options: RaceOptions, say: Narrator): Promise<numb
         }
         return objects;
       },
-      work: (objects, stop, deadline) => (role === 'writer' ? writer(objects, unsafe, stop, deadline, say) : reader(objects, unsafe, stop, options.seconds * 1000, say)),
+      work: (objects, stop, deadline) =>
+        role === 'writer' ? writer(objects, unsafe, stop, deadline, say) : reader(objects, unsafe, stop, options.seconds * 1000, say),
       // The race lab ends normally on a signal: each side reports what it counted so far.
       stopped: (error: StoppedError) => {
         say.note(error.message);

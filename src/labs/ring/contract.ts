@@ -22,7 +22,7 @@
 import { layoutStruct, placeStruct, type StructLayout } from '../../layout/c-layout.ts';
 import type { Lab } from '../registry.ts';
 
-export const RING_PROJECT_ID = 0x42;                  // 'B': the same key file, another key
+export const RING_PROJECT_ID = 0x42; // 'B': the same key file, another key
 export const RING_MAGIC = 'IPCB';
 export const RING_HEADER = layoutStruct('ring_header', 0, [
   { name: 'magic', ctype: 'char', count: 4 },
@@ -38,11 +38,12 @@ export const RING_SLOT = layoutStruct('ring_slot', 0, [
   { name: 'sequence', ctype: 'uint32_t' },
   { name: 'data', ctype: 'uint8_t', count: 0 },
 ]);
-export const RING_SLOTS_OFFSET = 64;                  // the header, padded to a cache line
-export const RING_SLOT_ALIGN = 64;                    // each slot starts on a cache line
-export const RING_SEM = {                             // counting semaphores, no SEM_UNDO (see ring.ts)
-  empty: 0,                                           // free slots: starts at N, the producer takes one
-  full: 1,                                            // filled slots: starts at 0, the consumer takes one
+export const RING_SLOTS_OFFSET = 64; // the header, padded to a cache line
+export const RING_SLOT_ALIGN = 64; // each slot starts on a cache line
+export const RING_SEM = {
+  // counting semaphores, no SEM_UNDO (see ring.ts)
+  empty: 0, // free slots: starts at N, the producer takes one
+  full: 1, // filled slots: starts at 0, the consumer takes one
 } as const;
 export const DEFAULT_RING_SLOTS = 16;
 export const DEFAULT_SLOT_SIZE = 64 * 1024;

@@ -12,7 +12,7 @@
  *
  * No SEM_UNDO here, unlike the race lab's lock: these are counts handed from one process to the
  * other, and undoing a dead producer's V(full) would take back a slot it really filled. Who
- * died is read from shm_nattch instead (see two-party.ts), and the survivor removes the ring.
+ * died is read from shm_nattch instead (see ../common/two-party.ts), and the survivor removes the ring.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
@@ -24,10 +24,26 @@ import { isErrno } from '../../sysv/errors.ts';
 import { prepareOps, semopPrepared, type PreparedOps } from '../../sysv/sem.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import {
-  attachedCount, createLabObjects, openLabObjects, OWNER_ONLY, PeerGoneError, peerLeft, runTwoParty, waitForPeer, type LabObjects,
+  attachedCount,
+  createLabObjects,
+  openLabObjects,
+  OWNER_ONLY,
+  PeerGoneError,
+  peerLeft,
+  runTwoParty,
+  waitForPeer,
+  type LabObjects,
 } from '../common/two-party.ts';
 import {
-  MAX_RING_SLOTS, RING_HEADER, RING_LAB, RING_MAGIC, RING_PROJECT_ID, RING_SEM, RING_SLOT, ringSegmentSize, ringSlotOffset,
+  MAX_RING_SLOTS,
+  RING_HEADER,
+  RING_LAB,
+  RING_MAGIC,
+  RING_PROJECT_ID,
+  RING_SEM,
+  RING_SLOT,
+  ringSegmentSize,
+  ringSlotOffset,
 } from './contract.ts';
 
 export interface RingOptions {
@@ -50,9 +66,13 @@ export interface RingOptions {
 }
 
 const MAGIC_WORD = Buffer.from(RING_MAGIC, 'latin1').readInt32LE(0); // "IPCB" as the 32-bit word Atomics stores
-const WAIT_MS = 100;          // a bounded wait, so a dead peer or a signal is noticed within it
-const YIELD_EVERY_MS = 20;    // the event loop turns this often (signal handlers run then)
-const SLOT = { length: fieldOf(RING_SLOT, 'length').offset, sequence: fieldOf(RING_SLOT, 'sequence').offset, data: fieldOf(RING_SLOT, 'data').offset };
+const WAIT_MS = 100; // a bounded wait, so a dead peer or a signal is noticed within it
+const YIELD_EVERY_MS = 20; // the event loop turns this often (signal handlers run then)
+const SLOT = {
+  length: fieldOf(RING_SLOT, 'length').offset,
+  sequence: fieldOf(RING_SLOT, 'sequence').offset,
+  data: fieldOf(RING_SLOT, 'data').offset,
+};
 const h = {
   magic: fieldOf(RING_HEADER, 'magic'),
   slots: fieldOf(RING_HEADER, 'slots'),
@@ -114,7 +134,7 @@ function* chunks(file: string | undefined, total: number, slotSize: number): Gen
   if (file) {
     const fd = openSync(file, 'r');
     try {
-      for (let n; (n = readSync(fd, buffer, 0, slotSize, null)) > 0; ) yield buffer.subarray(0, n);
+      for (let n = readSync(fd, buffer, 0, slotSize, null); n > 0; n = readSync(fd, buffer, 0, slotSize, null)) yield buffer.subarray(0, n);
     } finally {
       closeSync(fd);
     }
@@ -130,12 +150,21 @@ function* chunks(file: string | undefined, total: number, slotSize: number): Gen
   }
 }
 
-async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots: number, slotSize: number, verify: boolean, stop: Shutdown, deadline: number, say: Narrator): Promise<number> {
+async function produce(
+  objects: LabObjects,
+  source: Generator<Uint8Array>,
+  slots: number,
+  slotSize: number,
+  verify: boolean,
+  stop: Shutdown,
+  deadline: number,
+  say: Narrator,
+): Promise<number> {
   const view = objects.attachment.view;
   view.setUint32(h.slots.offset, slots);
   view.setUint32(h.slotSize.offset, slotSize);
   // The magic says "the header is complete", so it goes last, as a release store (see
-  // segment-codec.ts): a consumer that sees it also sees slots and slot_size.
+  // ../message/codec.ts): a consumer that sees it also sees slots and slot_size.
   view.atomicStore32(h.magic.offset, MAGIC_WORD);
   await waitForPeer(objects, deadline, stop, 'consumer', say);
   say.step(`streaming: ${slots} slots of ${slotSize} bytes; P(empty), copy in, V(full)`);
@@ -145,21 +174,21 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
   let sent = 0;
   let sequence = 0;
   for (const chunk of source) {
-    if (chunk.byteLength === 0) continue;                 // length 0 is reserved for the end of stream
+    if (chunk.byteLength === 0) continue; // length 0 is reserved for the end of stream
     await acquire(objects, P_EMPTY, stop, 'consumer', clock);
     const slot = ringSlotOffset(slotSize, sequence % slots);
-    view.write(slot + SLOT.data, chunk);                 // TypedArray.set into the mapping: one memcpy
+    view.write(slot + SLOT.data, chunk); // TypedArray.set into the mapping: one memcpy
     view.setUint32(slot + SLOT.sequence, sequence);
     view.setUint32(slot + SLOT.length, chunk.byteLength);
     hash?.update(chunk);
-    release(objects, V_FULL, 'consumer');                // V never blocks
+    release(objects, V_FULL, 'consumer'); // V never blocks
     sent += chunk.byteLength;
     sequence++;
   }
   await acquire(objects, P_EMPTY, stop, 'consumer', clock);
   const slot = ringSlotOffset(slotSize, sequence % slots);
   view.setUint32(slot + SLOT.sequence, sequence);
-  view.setUint32(slot + SLOT.length, 0);                 // length 0: the end of the stream
+  view.setUint32(slot + SLOT.length, 0); // length 0: the end of the stream
   view.setBigUint64(h.total.offset, BigInt(sent));
   view.write(h.sha.offset, hash ? hash.digest() : new Uint8Array(32));
   view.setUint32(h.ended.offset, 1);
@@ -172,17 +201,25 @@ async function produce(objects: LabObjects, source: Generator<Uint8Array>, slots
   return 0;
 }
 
-async function consume(objects: LabObjects, output: string | undefined, verify: boolean, stop: Shutdown, deadline: number, say: Narrator): Promise<number> {
+async function consume(
+  objects: LabObjects,
+  output: string | undefined,
+  verify: boolean,
+  stop: Shutdown,
+  deadline: number,
+  say: Narrator,
+): Promise<number> {
   const view = objects.attachment.view;
   const header = await waitFor(() => (view.atomicLoad32(h.magic.offset) === MAGIC_WORD ? true : undefined), { deadline, stop, every: 0 });
   if ('timedOut' in header) throw new PeerGoneError('the segment never got the ring magic "IPCB": is the other side a ring producer?');
   const slots = view.getUint32(h.slots.offset);
   const slotSize = view.getUint32(h.slotSize.offset);
-  if (slots < 1 || slots > MAX_RING_SLOTS || ringSegmentSize(slots, slotSize) > view.byteLength) throw new PeerGoneError(`the ring header says ${slots} slots of ${slotSize} bytes, which do not fit in ${view.byteLength} bytes`);
+  if (slots < 1 || slots > MAX_RING_SLOTS || ringSegmentSize(slots, slotSize) > view.byteLength)
+    throw new PeerGoneError(`the ring header says ${slots} slots of ${slotSize} bytes, which do not fit in ${view.byteLength} bytes`);
   say.step(`receiving: ${slots} slots of ${slotSize} bytes; P(full), copy out, V(empty)`);
   const hash = verify ? createHash('sha256') : undefined;
   const fd = output ? openSync(output, 'w') : undefined;
-  const buffer = Buffer.alloc(slotSize);                     // reused: no allocation per message
+  const buffer = Buffer.alloc(slotSize); // reused: no allocation per message
   const clock = { last: Date.now() };
   let started: bigint | undefined;
   let received = 0;
@@ -194,11 +231,13 @@ async function consume(objects: LabObjects, output: string | undefined, verify: 
       const slot = ringSlotOffset(slotSize, sequence % slots);
       const length = view.getUint32(slot + SLOT.length);
       const seen = view.getUint32(slot + SLOT.sequence);
-      if (seen !== sequence) throw new PeerGoneError(`slot ${sequence % slots} holds message ${seen}, expected ${sequence}: the ring is out of order`);
+      if (seen !== sequence)
+        throw new PeerGoneError(`slot ${sequence % slots} holds message ${seen}, expected ${sequence}: the ring is out of order`);
       if (length === 0) break;
-      if (length > slotSize) throw new PeerGoneError(`slot ${sequence % slots} claims ${length} bytes, more than the slot size ${slotSize}`);
+      if (length > slotSize)
+        throw new PeerGoneError(`slot ${sequence % slots} claims ${length} bytes, more than the slot size ${slotSize}`);
       const data = buffer.subarray(0, length);
-      view.readInto(slot + SLOT.data, data);                    // one copy out of the mapping
+      view.readInto(slot + SLOT.data, data); // one copy out of the mapping
       release(objects, V_EMPTY, 'producer');
       hash?.update(data);
       if (fd !== undefined) writeSync(fd, data);

@@ -28,7 +28,10 @@ describe('the segment codec', () => {
     expect(view.getFloat64(56)).toBe(22 / 7);
     for (const field of PI_MESSAGE.fields) {
       const pad = view.read(field.offset - field.paddingBefore, field.paddingBefore);
-      expect([...pad].every((b) => b === 0), `padding before ${field.name}`).toBe(true);
+      expect(
+        [...pad].every((b) => b === 0),
+        `padding before ${field.name}`,
+      ).toBe(true);
     }
     expect([...view.read(80, 1024 - 80)].every((b) => b === 0)).toBe(true);
   });

@@ -1,11 +1,9 @@
 /** Faults a workshop room produces: a server killed with SIGKILL, a key held by a stale segment. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../support/cli.ts';
 import { labFixture } from '../../support/lab-fixture.ts';
 
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye\n';
-
-
 
 const lab = labFixture();
 
@@ -26,7 +24,11 @@ describe('a server killed with SIGKILL', () => {
 
     const refused = await lab.run(['server', '--key', lab.hexKey]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(new RegExp(`shmid ${stale!.shmid}: created by pid ${pid} \\(uid \\d+\\) \\d+ s ago, 1024 bytes, mode 0600, 0 process\\(es\\) attached`));
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `shmid ${stale!.shmid}: created by pid ${pid} \\(uid \\d+\\) \\d+ s ago, 1024 bytes, mode 0600, 0 process\\(es\\) attached`,
+      ),
+    );
     expect(refused.stdout).toMatch(/left over from a server that was killed \(SIGKILL\)/);
     expect(refused.stdout).toContain(`ipcrm -m ${stale!.shmid}`);
     expect(lab.ns.segmentWithKey(lab.key)).toEqual(stale); // untouched

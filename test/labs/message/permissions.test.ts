@@ -3,7 +3,7 @@
  * under other uids (setpriv; the test runner runs this as root).
  */
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileC } from '../../support/c-programs.ts';
 import type { LabProcess } from '../../support/cli.ts';
 import { labFixture } from '../../support/lab-fixture.ts';
@@ -31,13 +31,13 @@ describe('permissions', () => {
     expect(other.stderr).toMatch(/hint: the segment's mode does not let this user in/);
   });
 
-  it('0660: a user in the segment\'s group reads; a user outside it does not', async () => {
+  it("0660: a user in the segment's group reads; a user outside it does not", async () => {
     await serverAs(1001, 2000, '0660');
     expect((await client(1002, 2000)).stdout).toBe(MESSAGE);
     expect((await client(1003, 3000)).stderr).toMatch(/EACCES/);
   });
 
-  it('0666, the original demo\'s mode: the server warns, and any user can overwrite what every client reads', async () => {
+  it("0666, the original demo's mode: the server warns, and any user can overwrite what every client reads", async () => {
     const server = await serverAs(1001, 2000, '0666');
     expect(server.stdout).toMatch(/mode 0666 is world-writable.*any process of any user/);
     // An unrelated user attaches read-write and rewrites the numerator (offset 36) to 23.

@@ -1,19 +1,11 @@
-/**
- * The server and the client as real processes in a fresh IPC namespace per test. Each test
- * checks through /proc/sysvipc/shm, inside that namespace, that nothing is left behind.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../support/cli.ts';
 import { labFixture } from '../../support/lab-fixture.ts';
 import { compileC } from '../../support/c-programs.ts';
 
 const MESSAGE = 'PI is defined as: 22/7==3.14286\n\ngoodbye\n';
-
-
 
 const lab = labFixture();
 
@@ -69,7 +61,7 @@ describe('server and client', () => {
     const before = lab.ns.segmentWithKey(lab.key);
     const second = await lab.run(['server', '--key', lab.hexKey]);
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(new RegExp(`created by pid \\d+ \\(uid \\d+\\) .* 1 process\\(es\\) attached`));
+    expect(second.stdout).toMatch(/created by pid \d+ \(uid \d+\) .* 1 process\(es\) attached/);
     expect(second.stdout).toMatch(/remove it with: ipcrm -m \d+/);
     expect(second.stderr).toMatch(/shmget\(key=0x[0-9a-f]{8}, size=1024, shmflg=IPC_CREAT\|IPC_EXCL\|0600\) failed: EEXIST/);
     expect(second.stderr).toMatch(/^hint: /m);

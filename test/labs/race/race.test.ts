@@ -1,10 +1,7 @@
 /** The race lab as two real processes: torn reads without the lock, none with it, no leftovers. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../support/cli.ts';
 import { labFixture } from '../../support/lab-fixture.ts';
-
-
-
 
 const lab = labFixture();
 
@@ -65,7 +62,9 @@ describe('the race lab', () => {
     const done = await r.exited;
     expect(done.code).toBe(0);
     // Whichever the reader notices first: nattch falling on a removed segment, or EIDRM.
-    expect(done.stdout).toMatch(/the writer stopped and removed (the record \(IPC_RMID\)|the semaphore set \(IPC_RMID woke this reader with EIDRM\))/);
+    expect(done.stdout).toMatch(
+      /the writer stopped and removed (the record \(IPC_RMID\)|the semaphore set \(IPC_RMID woke this reader with EIDRM\))/,
+    );
     expect(done.stdout).not.toMatch(/IPC_RMID\) = 0/); // the writer removed them, not the reader
     expect(counts(done.stdout).torn).toBe(0);
   });

@@ -1,14 +1,10 @@
 /** The ring buffer lab as two real processes: data intact, and every way of dying cleaned up. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../support/cli.ts';
 import { labFixture } from '../../support/lab-fixture.ts';
-
-
-
 
 const lab = labFixture();
 

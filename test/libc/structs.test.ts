@@ -1,7 +1,21 @@
+// The C structs of System V IPC, per architecture, against gcc: shmid_ds (with ipc_perm), semid_ds, sembuf, timespec.
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
-import { semStructsFor } from '../../src/libc/structs.ts';
+import { semStructsFor, structsFor } from '../../src/libc/structs.ts';
 import { assertLayoutWithGcc } from '../support/gcc-layout.ts';
+
+describe.each(['x64', 'arm64'] as const)('struct shmid_ds on %s', (arch) => {
+  const { SHMID_DS, IPC_PERM } = structsFor(arch);
+
+  it('has every field where glibc puts it (checked by gcc at compile time)', () => {
+    assertLayoutWithGcc(arch, ['sys/shm.h'], { ipc_perm: IPC_PERM, shmid_ds: SHMID_DS }, ['__glibc_reserved', '__pad2']);
+  });
+
+  it('is the 112-byte struct of the 64-bit ABIs', () => {
+    expect(koffi.sizeof(SHMID_DS)).toBe(112);
+    expect(koffi.offsetof(SHMID_DS, 'shm_nattch')).toBe(88);
+  });
+});
 
 describe.each(['x64', 'arm64'] as const)('semaphore structs on %s', (arch) => {
   const { SEMID_DS, SEMBUF, TIMESPEC } = semStructsFor(arch);
@@ -26,7 +40,7 @@ describe('struct semid_ds differs between the 64-bit arches, unlike shmid_ds', (
 
   it('reuses the one ipc_perm of structs.ts', () => {
     for (const arch of ['x64', 'arm64'] as const) {
-      expect(semStructsFor(arch).SEMID_DS.members?.['sem_perm']).toMatchObject({ offset: 0, type: { size: 48 } });
+      expect(semStructsFor(arch).SEMID_DS.members?.sem_perm).toMatchObject({ offset: 0, type: { size: 48 } });
     }
   });
 });
