@@ -46,6 +46,8 @@ ifeq ($(OFFLINE),1)
   export IPC_LAB_TEST_BASE_IMAGE ?= ipc-lab/base:$(subst offline,offline-dev,$(OFFLINE_TAG))
   export IPC_LAB_NPM_CI_FLAGS ?= --offline
   export IPC_LAB_BUILD_NETWORK ?= none
+  # The offline build's npm cache must hold what the lockfile names: refilled when it changes.
+  NPM_CACHE_STAMP := docker/npm-cache/.lock-$(ARCH)
 endif
 IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
 # Engine 25 and later (API 1.44) can check health every 0.2 s while the server starts: then add
@@ -198,8 +200,13 @@ load: ## Load the lab image from $(SAVE_FILE); then `make up UP_FLAGS=` runs it 
 server-running:
 	@[ -n "$$($(COMPOSE) ps --status running --quiet server 2>/dev/null)" ] || { echo "error: the lab's server is not running: start it with 'make up', then run this again." >&2; exit 1; }
 
+ifdef NPM_CACHE_STAMP
+$(NPM_CACHE_STAMP): package-lock.json
+	scripts/npm-cache.sh --arch $(ARCH)
+endif
+
 .PHONY: preflight
-preflight:
+preflight: $(NPM_CACHE_STAMP)
 	@command -v docker >/dev/null || { echo "error: the docker command is missing. Install Docker Desktop (macOS, Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/" >&2; exit 1; }
 	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running (docker info failed). Start Docker Desktop, or on Linux: sudo systemctl start docker. Then run make again." >&2; exit 1; }
 	@$(COMPOSE) version >/dev/null 2>&1 || { echo "error: Compose v2 is missing ('$(COMPOSE) version' failed). Docker Desktop includes it; on Linux install the docker-compose-plugin package." >&2; exit 1; }

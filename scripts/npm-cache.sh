@@ -28,5 +28,7 @@ for arch in "${arches[@]}"; do
   case $arch in amd64) cpu=x64 ;; arm64) cpu=arm64 ;; *) echo "npm-cache: unknown arch $arch (amd64|arm64)" >&2; exit 2 ;; esac
   echo "npm-cache: linux/$cpu packages into docker/npm-cache"
   (cd "$work" && rm -rf node_modules && npm ci --os=linux --cpu="$cpu" --cache "$cache" --ignore-scripts --no-audit --no-fund --loglevel=warn)
+  # Which lockfile this cache holds, for this arch: the Makefile refills it when the lockfile changes.
+  cp package-lock.json "$cache/.lock-$arch"
 done
 du -sh "$cache" | awk '{print "npm-cache: " $1 " in docker/npm-cache"}'

@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
 import type { Narrator } from '../text/narrate.ts';
 import { colorEnabled, paint } from '../text/style.ts';
@@ -65,10 +65,15 @@ async function capture(argv: readonly string[], timeoutMs = 60_000): Promise<{ c
       timeout: timeoutMs,
       env: { ...process.env, NO_COLOR: '1' },
     });
-    return { code: 0, stdout, stderr };
+    // Compose 2.26 writes an erase-line escape before each log line, even into a pipe.
+    return { code: 0, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    return { code: typeof e.code === 'number' ? e.code : 127, stdout: e.stdout ?? '', stderr: e.stderr || e.message };
+    return {
+      code: typeof e.code === 'number' ? e.code : 127,
+      stdout: stripVTControlCharacters(e.stdout ?? ''),
+      stderr: stripVTControlCharacters(e.stderr || e.message),
+    };
   }
 }
 
