@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'sysv',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/handouts/**'],
+          exclude: ['test/e2e/**', 'test/handouts/**', 'test/repo/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
         },
@@ -21,7 +21,9 @@ export default defineConfig({
           name: 'e2e',
           // The handouts' tests too: they run on the host (make, docker, a browser), and their
           // checker drives the same lab as the end-to-end tests, so one at a time with them.
-          include: ['test/e2e/**/*.test.ts', 'test/handouts/**/*.test.ts'],
+          // And the checks of the repository as a whole (test/repo: the README, the layers), which
+          // read files that only the host's checkout has.
+          include: ['test/e2e/**/*.test.ts', 'test/handouts/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: ['test/e2e/arm64.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodesText } from '../src/core/exit-codes.ts';
-import { ROOT } from './support/cli.ts';
+import { exitCodesText } from '../../src/core/exit-codes.ts';
+import { ROOT } from '../support/cli.ts';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const built = README.slice(README.indexOf('## How it is built'), README.indexOf('## Make targets'));

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './support/cli.ts';
+import { ROOT } from '../support/cli.ts';
 
 const SRC = join(ROOT, 'src');
 const BESIDE = ['core', 'text'];
