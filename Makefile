@@ -36,8 +36,24 @@ override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
+
+# The paths a student takes by mistake, caught before anything runs: make from another folder
+# (Compose would look for compose.yaml there), a target that does not exist, a variable that
+# the lab does not know (make would silently ignore STPE=1).
+ROOT := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
+ifneq ($(abspath $(CURDIR)),$(ROOT))
+  $(error this is the lab's Makefile, but make runs in $(CURDIR), where Compose would look for compose.yaml: run it in the lab's folder (cd $(ROOT)), or make -C $(ROOT) $(MAKECMDGOALS))
+endif
+TARGETS := $(shell sed -n 's/^\([a-z][a-z-]*\):.*/\1/p' $(firstword $(MAKEFILE_LIST)))
+ifneq ($(filter-out $(TARGETS),$(MAKECMDGOALS)),)
+  $(error make has no target '$(firstword $(filter-out $(TARGETS),$(MAKECMDGOALS)))': run make (or make help) for the list)
+endif
+VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) ?=.*/\1/p' $(firstword $(MAKEFILE_LIST)))
+PASSED_ON := MAKEFLAGS NO_COLOR FORCE_COLOR CI TERM IPC_LAB_% DOCKER_% COMPOSE_% BUILDKIT_%
+$(foreach v,$(.VARIABLES),$(if $(and $(filter command line,$(origin $(v))),$(filter-out $(VARIABLES) $(PASSED_ON),$(v))),\
+  $(warning $(v)=$($(v)) is not a variable of the lab, so it changes nothing (a typo?): the lab's are $(VARIABLES))))
 
 ifeq ($(OFFLINE),1)
   OFFLINE_TAG := $(if $(filter arm64,$(ARCH)),offline-arm64,offline)
@@ -50,12 +66,6 @@ ifeq ($(OFFLINE),1)
   NPM_CACHE_STAMP := docker/npm-cache/.lock-$(ARCH)
 endif
 IMAGE := $(or $(IPC_LAB_IMAGE),ipc-lab:latest)
-# Engine 25 and later (API 1.44) can check health every 0.2 s while the server starts: then add
-# compose.start-interval.yaml (through COMPOSE_FILE, so the command shown stays the same).
-FAST_START = api=$$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null || true); \
-  if [ "$(START_INTERVAL)" != 0 ] && awk -v v="$$api" 'BEGIN { split(v, a, "."); exit !(a[1] > 1 || (a[1] == 1 && a[2] >= 44)) }'; then \
-    export COMPOSE_FILE="$${COMPOSE_FILE:-compose.yaml}:compose.start-interval.yaml"; fi
-
 ##@ Before a workshop
 
 .PHONY: doctor
@@ -66,11 +76,8 @@ doctor: node_modules ## Can this machine run the lab? Docker, Compose, buildx, d
 
 .PHONY: up
 up: preflight ## Build if needed, (re)start the server, run the client and show what it printed
-	@$(FAST_START); echo "$(COMPOSE) up $(UP_FLAGS) --force-recreate --detach"; $(COMPOSE) up $(UP_FLAGS) --force-recreate --detach
-	@client=$$($(COMPOSE) ps --all --quiet client); code=$$(docker wait "$$client"); \
-	 docker logs "$$client"; \
-	 if [ "$$code" != 0 ]; then echo "The client exited with code $$code: see 'make logs'." >&2; exit 1; fi
-	@echo; echo "The server is still up and holds the segment: try 'make inspect', then 'make down'."
+	@scripts/lab/check-vars.sh up STEP
+	@scripts/lab/up.sh
 
 .PHONY: logs
 logs: preflight ## Show what the server and the client printed
@@ -93,30 +100,17 @@ gdb: preflight server-running ## gdb attached to the server, printing the segmen
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
 	$(COMPOSE) --profile isolated run --rm isolated
 
-# race and ring: start both sides detached, wait for the side whose result counts, then print
-# what each side printed, one after the other. (Compose's attached `up` interleaves the two
-# live, and Compose 2.26 sometimes loses every line of a run that lasts under a second.) The
-# trap removes both containers however the recipe ends, Ctrl-C included.
-define run-pair
-	@set -e; trap '$(COMPOSE) --profile $(1) rm --force --stop $(2) $(3) >/dev/null 2>&1 || true' EXIT; trap 'exit 130' INT TERM; \
-	 echo "$(COMPOSE) --profile $(1) up $(UP_FLAGS) --force-recreate --detach $(2) $(3)"; \
-	 $(COMPOSE) --profile $(1) up $(UP_FLAGS) --force-recreate --detach $(2) $(3); \
-	 first=$$($(COMPOSE) --profile $(1) ps --all --quiet $(2)); second=$$($(COMPOSE) --profile $(1) ps --all --quiet $(3)); \
-	 if [ -z "$$first" ] || [ -z "$$second" ]; then echo "error: compose started no $(2) or no $(3) container: see the output above" >&2; exit 1; fi; \
-	 code=$$(docker wait "$$second"); docker wait "$$first" >/dev/null; \
-	 for id in "$$first" "$$second"; do \
-	   echo; echo "== what $$(docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$$id") printed (docker logs)"; docker logs "$$id" 2>&1; \
-	 done; \
-	 if [ "$${code:-1}" != 0 ]; then echo "$(3) exited with code $${code:-unknown}" >&2; fi; exit "$${code:-1}"
-endef
-
+# race and ring: both sides detached, each side's output in turn, a failed side's peer stopped at
+# once, and Ctrl-C printing both before removing them (scripts/lab/pair.sh says how).
 .PHONY: race
 race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with a semaphore
-	$(call run-pair,race,race-writer,race-reader)
+	@scripts/lab/check-vars.sh race UNSAFE RACE_SECONDS
+	@scripts/lab/pair.sh race race-writer race-reader
 
 .PHONY: ring
 ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
-	$(call run-pair,ring,ring-producer,ring-consumer)
+	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE
+	@scripts/lab/pair.sh ring ring-producer ring-consumer
 
 .PHONY: bench
 bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
@@ -207,9 +201,7 @@ endif
 
 .PHONY: preflight
 preflight: $(NPM_CACHE_STAMP)
-	@command -v docker >/dev/null || { echo "error: the docker command is missing. Install Docker Desktop (macOS, Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/" >&2; exit 1; }
-	@docker info >/dev/null 2>&1 || { echo "error: Docker is not running (docker info failed). Start Docker Desktop, or on Linux: sudo systemctl start docker. Then run make again." >&2; exit 1; }
-	@$(COMPOSE) version >/dev/null 2>&1 || { echo "error: Compose v2 is missing ('$(COMPOSE) version' failed). Docker Desktop includes it; on Linux install the docker-compose-plugin package." >&2; exit 1; }
+	@scripts/lab/preflight.sh
 
 .PHONY: help
 help: ## List the targets and the variables you can override

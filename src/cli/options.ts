@@ -51,14 +51,15 @@ export function sizeText(bytes: number): string {
   return String(bytes);
 }
 
-/** A switch: present or not (or, from its environment variable, 1). */
+/** A switch: present or not; from its environment variable, 1 or 0 (true or false), anything else refused. */
 export function boolean(flag: string, help: string, env?: string): OptionSpec<boolean> {
-  return {
-    flag,
-    help,
-    fallback: false,
-    ...(env === undefined ? {} : { env, parse: (text: string) => text === '1' || text.toLowerCase() === 'true' }),
+  const parse = (text: string, source: string): boolean => {
+    const t = text.trim().toLowerCase();
+    if (t === '1' || t === 'true') return true;
+    if (t === '0' || t === 'false') return false;
+    throw new UsageError(`${source} is ${JSON.stringify(text)}: give 1 (for --${flag}) or 0`);
   };
+  return { flag, help, fallback: false, ...(env === undefined ? {} : { env, parse }) };
 }
 
 // ---------------------------------------------------------------------------------------------

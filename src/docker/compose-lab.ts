@@ -26,6 +26,8 @@ export interface LabContainer {
   readonly name: string;
   readonly service: string;
   readonly running: boolean;
+  /** Docker's word for its state: created (never started), running, exited, restarting, paused, dead. */
+  readonly status: string;
   readonly exitCode: number;
   readonly ipcMode: string;
   readonly user: string;
@@ -147,6 +149,7 @@ export class ComposeLab {
           name: info.Name.replace(/^\//, ''),
           service: info.Config.Labels[SERVICE_LABEL] ?? '',
           running: info.State.Running,
+          status: info.State.Status,
           exitCode: info.State.ExitCode,
           ipcMode: info.HostConfig.IpcMode ?? '',
           user: info.Config.User,

@@ -9,6 +9,12 @@ import { colorEnabled } from '../text/style.ts';
 import { renderTable } from '../text/table.ts';
 import { ComposeLab, type LabContainer } from './compose-lab.ts';
 
+/** running, exited (0), or created: a container Compose made but never started (make up was interrupted). */
+export function stateText(c: LabContainer): string {
+  if (c.status === 'exited' || c.status === 'dead') return `${c.status} (${c.exitCode})`;
+  return c.status === 'created' ? 'created (never started)' : c.status;
+}
+
 function ipcModeText(c: LabContainer, all: readonly LabContainer[]): string {
   const joined = c.ipcMode.match(/^container:(.+)$/);
   if (!joined) return c.ipcMode;
@@ -61,7 +67,7 @@ export async function runLabStatus(_options: object, say: Narrator): Promise<num
       containers.map((c) => [
         c.service,
         c.name,
-        c.running ? 'running' : `exited (${c.exitCode})`,
+        stateText(c),
         c.user || 'root',
         ipcModeText(c, containers),
         namespaces.get(c.id) ?? '-',

@@ -16,12 +16,14 @@ for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has
 
 /**
  * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO` for the semaphore
- * calls, then `ERRNO` (which speaks of segments: the shared memory calls use those).
+ * calls, then `ERRNO` (which speaks of segments: the shared memory calls use those). A hint
+ * that names the object takes it from the call's arguments, so it shows the real key.
  */
-const hints: Readonly<Record<string, string>> = {
-  EEXIST:
-    'a segment with this key already exists: look at it with `ipcs -m`, remove it with `ipc-lab clean` or `ipcrm -M <key>`, or use ' +
-    'another key',
+type Hint = string | ((args: CallArgs) => string);
+const hints: Readonly<Record<string, Hint>> = {
+  EEXIST: (args) =>
+    `a segment with this key already exists: look at it with \`ipcs -m\`; if nothing uses it, remove it with \`ipcrm -M ${args.key ?? '<key>'}\`; ` +
+    'or use another key',
   ENOENT: 'nothing has this key yet: start the server first, and check that both sides use the same key file, project id and IPC namespace',
   'ftok:ENOENT': 'the key file does not exist: ftok needs an existing file; start the server (it creates it) or pass --key-file',
   EACCES:
@@ -35,8 +37,9 @@ const hints: Readonly<Record<string, string>> = {
   ENOMEM: 'the kernel could not find memory or address space for the segment: use a smaller --size',
   ENOSPC: 'a system-wide limit (SHMMNI segments or SHMALL pages) is reached: remove stale segments with `ipc-lab clean` or `ipcrm`',
   EPERM: 'only the owner, the creator or a privileged process may do this to the segment',
-  'semget:EEXIST':
-    'a semaphore set with this key already exists: look at it with `ipcs -s`, remove it with `ipcrm -S <key>`, or open it without IPC_EXCL',
+  'semget:EEXIST': (args) =>
+    `a semaphore set with this key already exists: look at it with \`ipcs -s\`, remove it with \`ipcrm -S ${args.key ?? '<key>'}\`, ` +
+    'or open it without IPC_EXCL',
   'semget:ENOENT':
     'no semaphore set has this key yet: start the program that creates it first, and check that both sides use the same key and IPC ' +
     'namespace',
@@ -84,7 +87,8 @@ export class SysvError extends LabError {
     readonly args: CallArgs,
   ) {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
-    const hint = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
+    const found = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
+    const hint = typeof found === 'function' ? found(args) : found;
     const argText = Object.entries(args)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');

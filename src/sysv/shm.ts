@@ -2,6 +2,7 @@
  * System V shared memory with types: make a key, get a segment, attach it as a guarded
  * zero-copy view, read its IPC_STAT, detach, remove. Every failure is a SysvError.
  */
+import { readFileSync } from 'node:fs';
 import * as ipc from '../libc/ipc.ts';
 import * as libc from '../libc/shm.ts';
 import { checkInt, checkPointer } from './errors.ts';
@@ -117,4 +118,36 @@ export class Attachment {
 
 export function attach(shmid: number, options: AttachOptions = {}): Attachment {
   return Attachment.open(shmid, options);
+}
+
+/** One row of the IPC namespace's segment table, as `ipcs -m` lists it. */
+export interface SegmentRow {
+  readonly key: number;
+  readonly shmid: number;
+  readonly mode: number;
+  /** SHM_DEST: removed (IPC_RMID) while still attached; its key is 0 from then on. */
+  readonly removed: boolean;
+  readonly nattch: number;
+}
+
+/**
+ * Every segment of this IPC namespace: /proc/sysvipc/shm, what ipcs reads too (the kernel
+ * lists only the namespace of the reading process). Undefined where it cannot be read.
+ */
+export function listSegments(): SegmentRow[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/sysvipc/shm', 'utf8');
+  } catch {
+    return undefined;
+  }
+  return text
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [key = '0', shmid = '0', perms = '0', , , , nattch = '0'] = line.trim().split(/\s+/);
+      const mode = Number.parseInt(perms, 8);
+      return { key: Number(key), shmid: Number(shmid), mode: mode & 0o777, removed: (mode & libc.SHM_DEST) !== 0, nattch: Number(nattch) };
+    });
 }

@@ -45,6 +45,26 @@ const X_FORMATS: Record<string, { format: string; words: string }> = {
   double: { format: 'fg', words: 'x/fg: 8-byte float' },
 };
 
+/**
+ * gdb's command line. sysroot /: read the executable from this container's own (identical)
+ * image, not through /proc/PID/root, which ptrace rights alone do not open. pagination off: in a
+ * small terminal gdb would stop at "--Type <RET> for more" and swallow the student's `quit`.
+ */
+export function gdbArguments(pid: number, commands: readonly string[], tui: boolean): string[] {
+  return [
+    '-q',
+    '-nx',
+    '-iex',
+    'set sysroot /',
+    '-iex',
+    'set pagination off',
+    '-p',
+    String(pid),
+    ...(tui ? ['-tui'] : ['-batch']),
+    ...commands.flatMap((c) => ['-ex', c]),
+  ];
+}
+
 /** The gdb commands that print the lab's structs at `address`: the bytes, the strings, the numbers. */
 export function gdbCommands(lab: Lab, address: string): string[] {
   const structs = lab.structs;
@@ -128,18 +148,7 @@ export async function runGdb(options: GdbOptions, say: Narrator): Promise<number
   say.block(target.line);
   say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');
   const commands = gdbCommands(options.lab, target.address);
-  // sysroot /: read the executable from this container's own (identical) image, not through
-  // /proc/PID/root, which ptrace rights alone do not open.
-  const gdbArgs = [
-    '-q',
-    '-nx',
-    '-iex',
-    'set sysroot /',
-    '-p',
-    String(target.pid),
-    ...(options.tui ? ['-tui'] : ['-batch']),
-    ...commands.flatMap((c) => ['-ex', c]),
-  ];
+  const gdbArgs = gdbArguments(target.pid, commands, options.tui);
   say.step(
     options.tui
       ? 'gdb (text UI; `detach` then `quit` to leave the server running)'

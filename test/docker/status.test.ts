@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LabContainer } from '../../src/docker/compose-lab.ts';
-import { staleJoiners } from '../../src/docker/status.ts';
+import { stateText, staleJoiners } from '../../src/docker/status.ts';
 
 const container = (id: string, service: string, ipcMode: string, running = true): LabContainer => ({
   id,
   name: `ipc-lab-${service}-1`,
   service,
   running,
+  status: running ? 'running' : 'exited',
   exitCode: 0,
   ipcMode,
   user: '10001:10001',
@@ -41,5 +42,14 @@ describe('a joiner left behind by a restarted donor', () => {
       ),
     ).toEqual([]);
     expect(staleJoiners([server, { ...client, running: false }], new Map([['s1', 'ipc:[2]']]))).toEqual([]);
+  });
+});
+
+describe("a container's state in make inspect", () => {
+  it('tells a container that never started from one that ran and exited 0', () => {
+    const client = container('c1', 'client', 'container:s1', false);
+    expect(stateText(client)).toBe('exited (0)');
+    expect(stateText({ ...client, status: 'created' })).toBe('created (never started)');
+    expect(stateText({ ...client, running: true, status: 'running' })).toBe('running');
   });
 });

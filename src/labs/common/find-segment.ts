@@ -7,15 +7,20 @@ import { existsSync } from 'node:fs';
 import { waitFor } from '../../core/wait.ts';
 import { isErrno } from '../../sysv/errors.ts';
 import { hexAddress, hexKey } from '../../sysv/ipc-format.ts';
-import { attach, getSegment, type Attachment } from '../../sysv/shm.ts';
+import { attach, getSegment, listSegments, type Attachment } from '../../sysv/shm.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import { resolveKey, type KeyChoice } from './key.ts';
+import { ipcNamespace as ipcNamespaceName } from './namespace.ts';
 
 /** How often a reader looks again for a segment that is not there, or not ready, yet. */
 export const POLL_MS = 50;
 
 /** What a reader is still waiting for: told in the timeout message. */
-export type Waiting = { for: 'key-file'; path: string } | { for: 'segment'; key: number } | { for: 'ready'; shmid: number; state: number };
+export type Waiting =
+  | { for: 'key-file'; path: string }
+  /** `removed`: the shmid of a segment found with the key, then removed before this reader could attach. */
+  | { for: 'segment'; key: number; explicit: boolean; removed: number | undefined }
+  | { for: 'ready'; shmid: number; state: number };
 
 export interface Found<T> {
   readonly attachment: Attachment;
@@ -55,7 +60,13 @@ export async function attachWhenPresent<T = undefined>(
       } catch (error) {
         // ENOENT: not created yet. EIDRM/EINVAL: removed between shmget and shmat; try again.
         if (!isErrno(error, 'absent')) throw error;
-        waiting = { for: 'segment', key };
+        const removedNow = error.code === 'ENOENT' ? undefined : Number(error.args.shmid);
+        waiting = {
+          for: 'segment',
+          key,
+          explicit: choice.key !== undefined,
+          removed: removedNow ?? (waiting.for === 'segment' ? waiting.removed : undefined),
+        };
         return undefined;
       }
     },
@@ -73,27 +84,55 @@ export async function attachWhenPresent<T = undefined>(
   return 'value' in found ? found.value : waiting;
 }
 
-/** What a reader that gave up says: what was missing and the usual cause. */
-export function timeoutMessage(waiting: Waiting, timeout: number): string {
+/**
+ * What a reader that gave up says: what was missing, and the cause that what it saw points to.
+ * For a key nobody has, it looks at the namespace's segments (what ipcs lists): none at all
+ * means another IPC namespace; one removed while attached (key 0, "dest") means someone ran
+ * ipcrm under a running server; others, but none with this key, mean another key.
+ */
+export function timeoutMessage(waiting: Waiting, timeout: number, segments = listSegments()): string {
   const gaveUp = timeout > 0 ? `gave up after ${timeout} s: ` : '';
-  const namespaceHint =
-    'The usual cause: the client is not in the server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on ' +
-    'the host sees nothing of the containers), or the server is not running.';
   switch (waiting.for) {
     case 'key-file':
       return (
         `${gaveUp}the key file ${waiting.path} does not exist, so ftok cannot make the key. The server creates it; both sides must ` +
         `see the same file (in compose, the shared volume). Or pass the same --key to both.`
       );
-    case 'segment':
+    case 'segment': {
+      const missing = `${gaveUp}no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT)`;
+      const sameKey = waiting.explicit ? 'both sides must pass the same --key' : 'both sides must use the same key file and project id';
+      if (waiting.removed !== undefined) {
+        return `${missing}: segment ${waiting.removed} had it, but was removed (IPC_RMID) just as this client attached. Start the server again (make up).`;
+      }
+      const removed = segments?.find((s) => s.removed && s.key === 0);
+      if (removed) {
+        return (
+          `${missing}. Segment ${removed.shmid} in this namespace was removed (IPC_RMID: ipcrm, or ipc-lab clean --force) while ` +
+          `${removed.nattch} process(es) still had it attached, and a removed segment has no key any more: nothing can look it up. ` +
+          'Restart the server (make down, make up) to make a new one.'
+        );
+      }
+      if (segments && segments.length === 0) {
+        return (
+          `${missing}, and there is no segment at all in this IPC namespace (${ipcNamespaceName()}): this client is not in the ` +
+          'server\'s IPC namespace (in compose: ipc: "service:server"; on Docker Desktop, `ipcs` on the host sees nothing of the ' +
+          `containers), or no server is running. And ${sameKey}.`
+        );
+      }
+      if (segments) {
+        return `${missing}, though this IPC namespace has ${segments.length} other segment(s): the server used another key. ${capitalized(sameKey)}.`;
+      }
       return (
-        `${gaveUp}no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT). ${namespaceHint} Also check that both use the ` +
-        `same key file and project id.`
+        `${missing}. The usual cause: the client is not in the server's IPC namespace (in compose: ipc: "service:server"), or the ` +
+        `server is not running. And ${sameKey}.`
       );
+    }
     case 'ready':
       return (
         `${gaveUp}segment ${waiting.shmid} exists but its state stayed ${waiting.state} ` +
-        `(${waiting.state === 1 ? 'writing' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`
+        `(${waiting.state === 1 ? 'being written' : 'empty'}), never 2 (ready). Is the server stuck or paused (--step)?`
       );
   }
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -179,8 +179,18 @@ export function decodeSegment(view: SegmentView): DecodedSegment {
 
 const STATE_NAMES = ['empty', 'writing', 'ready'];
 
-/** The message lab's verdict: the header checked as the client checks it, or why it fails. */
+/**
+ * The message lab's verdict: the header checked as the client checks it, or why it fails. The
+ * state word comes first: while it says 1 the server is writing (the magic and version are
+ * still to come), and a half-written segment is a moment of the lesson, not a broken one.
+ */
 export function verdict(bytes: Uint8Array): Verdict {
+  const state = bytes.length >= h.state.offset + 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(h.state.offset, true) : null;
+  if (state === State.writing) {
+    return { valid: false, state, text: 'state 1 (being written): the server is writing the header and the message, one field at a time' };
+  }
+  if (state === State.empty && bytes.every((b) => b === 0))
+    return { valid: false, state, text: 'state 0 (empty): zero-filled, nothing written yet' };
   try {
     const header = decodeHeader(new SegmentView(bytes.slice().buffer, true, () => true));
     return {
@@ -189,7 +199,6 @@ export function verdict(bytes: Uint8Array): Verdict {
       text: `a lab segment, version ${header.version}, state ${header.state} (${STATE_NAMES[header.state]})`,
     };
   } catch (error) {
-    const state = bytes.length >= h.state.offset + 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(h.state.offset, true) : null;
     return { valid: false, state, text: `not (yet) a valid lab segment: ${(error as Error).message}` };
   }
 }

@@ -101,7 +101,7 @@ function createSegment(key: number, options: ServerOptions, say: Narrator): numb
     if (!isErrno(error, 'EEXIST')) throw error;
     // Without --replace, only explain; with it, remove a stale one (nothing attached) and retry.
     if (!options.replace || !replaceStaleSegment(key, say)) {
-      explainTakenKey(key, say);
+      explainTakenKey(key, options.key !== undefined, say);
       throw error;
     }
     shmid = getSegment(key, options.size, flags);

@@ -16,9 +16,14 @@ export function describeSegment(shmid: number, st: ShmStat): string {
   );
 }
 
-/** EEXIST: say whose segment holds the key and how to clean it, without touching it. */
-export function explainTakenKey(key: number, say: Narrator): void {
+/**
+ * EEXIST: say whose segment holds the key and how to clean it, without touching it. The
+ * commands it names remove *that* segment: `ipc-lab clean` looks under the lab's key file, so
+ * for an explicit --key it needs the same --key.
+ */
+export function explainTakenKey(key: number, explicitKey: boolean, say: Narrator): void {
   say.warn(`The key ${hexKey(key)} is already taken by another segment; this server leaves it alone.`);
+  const clean = explicitKey ? `ipc-lab clean --key ${hexKey(key)}` : 'ipc-lab clean';
   try {
     const shmid = getSegment(key, 0, 0);
     const st = stat(shmid);
@@ -28,7 +33,7 @@ export function explainTakenKey(key: number, say: Narrator): void {
         ? 'nothing is attached: it is probably left over from a server that was killed (SIGKILL) or crashed, which never called IPC_RMID'
         : 'processes are still attached: another server may be running',
     );
-    say.note(`remove it with: ipcrm -m ${shmid}   (or: ipc-lab clean, or start the server with --replace)`);
+    say.note(`remove it with: ipcrm -m ${shmid}   (or: ${clean}, or start the server with --replace)`);
   } catch (error) {
     if (!(error instanceof SysvError)) throw error;
     say.note(`could not look at it: ${error.message}`);
