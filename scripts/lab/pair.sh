@@ -17,29 +17,34 @@ project=${IPC_LAB_PROJECT:-ipc-lab}
 ids=()
 interrupted=0
 
-service_of() { docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$1" 2>/dev/null; }
-state_of() { docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$1" 2>/dev/null || echo "gone 1"; }
+# A Ctrl-C reaches every process of the terminal's process group: this script handles it, and
+# the docker commands it runs to look and to clean up must not die of it halfway.
+shielded() { (trap '' INT; exec "$@"); }
+service_of() { shielded docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$1" 2>/dev/null; }
+state_of() { shielded docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$1" 2>/dev/null || echo "gone 1"; }
 
 print_logs() {
   for id in "${ids[@]}"; do
     echo
     echo "== what $(service_of "$id") printed (docker logs)"
-    docker logs "$id" 2>&1
+    shielded docker logs "$id" 2>&1
   done
 }
 
 remove_all() {
-  "${compose[@]}" --profile "$profile" rm --force --stop "$first" "$second" >/dev/null 2>&1
-  docker volume rm "${project}_keys" >/dev/null 2>&1 || true # still in use by a running lab: it stays
+  shielded "${compose[@]}" --profile "$profile" rm --force --stop "$first" "$second" >/dev/null 2>&1
+  shielded docker volume rm "${project}_keys" >/dev/null 2>&1 || true # still in use by a running lab: it stays
 }
 trap remove_all EXIT
 trap 'interrupted=1' INT TERM HUP
 
 echo "${compose[*]} --profile $profile up ${up_flags[*]} --force-recreate --detach $first $second"
-"${compose[@]}" --profile "$profile" up "${up_flags[@]}" --force-recreate --detach "$first" "$second" || exit 1
-((interrupted)) && { echo "interrupted while starting: removing both sides" >&2; exit 130; }
+if ! "${compose[@]}" --profile "$profile" up "${up_flags[@]}" --force-recreate --detach "$first" "$second"; then
+  ((interrupted)) && { echo "make $profile was interrupted while it started: removing both sides" >&2; exit 130; }
+  exit 1
+fi
 for service in "$first" "$second"; do
-  id=$("${compose[@]}" --profile "$profile" ps --all --quiet "$service")
+  id=$(shielded "${compose[@]}" --profile "$profile" ps --all --quiet "$service")
   [[ -n $id ]] || { echo "error: Compose started no $service container: see the output above" >&2; exit 1; }
   ids+=("$id")
 done
@@ -53,7 +58,7 @@ while :; do
   if ((interrupted)); then
     echo >&2
     echo "interrupted: stopping $first and $second (SIGTERM: each removes what it owns), then what they said" >&2
-    docker stop --time 5 "${ids[@]}" >/dev/null 2>&1
+    shielded docker stop --time 5 "${ids[@]}" >/dev/null 2>&1
     break
   fi
   if [[ -z $failed ]]; then
@@ -62,7 +67,7 @@ while :; do
     if [[ -n $failed ]]; then
       other=$([[ $failed == "$first" ]] && echo "$second" || echo "$first")
       echo "$failed exited with code $failed_code: stopping $other, which would wait for it in vain" >&2
-      docker stop --time 5 "${ids[@]}" >/dev/null 2>&1
+      shielded docker stop --time 5 "${ids[@]}" >/dev/null 2>&1
     fi
   fi
   sleep 0.2
@@ -74,7 +79,7 @@ if ((interrupted)); then
   echo "make $profile was interrupted: both sides stopped, their output is above; removing their containers" >&2
   exit 130
 fi
-code=$(docker inspect --format '{{.State.ExitCode}}' "${ids[1]}")
+code=$(shielded docker inspect --format '{{.State.ExitCode}}' "${ids[1]}")
 if [[ -n $failed ]]; then
   echo >&2
   echo "error: $failed exited with code $failed_code, so $other was stopped: $failed's last lines above say why." >&2

@@ -9,7 +9,10 @@ read -r -a compose <<<"${COMPOSE:-docker compose}"
 read -r -a up_flags <<<"${UP_FLAGS---build}"
 project=${IPC_LAB_PROJECT:-ipc-lab}
 
-remove_lab() { "${compose[@]}" --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1; }
+# A Ctrl-C reaches every process of the terminal's process group: this script handles it, and
+# the docker commands it runs to clean up must not die of it halfway.
+shielded() { (trap '' INT; exec "$@"); }
+remove_lab() { shielded "${compose[@]}" --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1; }
 
 interrupted() {
   trap '' INT TERM
@@ -49,7 +52,7 @@ fi
 # From here the lab is up: a Ctrl-C only stops the waiting.
 trap 'echo >&2; echo "interrupted: the lab is up; make logs shows what the client printed, make down removes it" >&2; exit 130' INT TERM HUP
 
-client=$("${compose[@]}" ps --all --quiet client)
+client=$(shielded "${compose[@]}" ps --all --quiet client)
 [[ -n $client ]] || { echo "error: Compose started no client container in project $project: see the output above" >&2; exit 1; }
 code=$(docker wait "$client")
 docker logs "$client"

@@ -22,8 +22,8 @@ for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has
 type Hint = string | ((args: CallArgs) => string);
 const hints: Readonly<Record<string, Hint>> = {
   EEXIST: (args) =>
-    `a segment with this key already exists: look at it with \`ipcs -m\`; if nothing uses it, remove it with \`ipcrm -M ${args.key ?? '<key>'}\`; ` +
-    'or use another key',
+    'a segment with this key already exists: look at it with `ipcs -m`; ' +
+    `if nothing uses it, remove it with \`ipcrm -M ${args.key ?? '<key>'}\`; or use another key`,
   ENOENT: 'nothing has this key yet: start the server first, and check that both sides use the same key file, project id and IPC namespace',
   'ftok:ENOENT': 'the key file does not exist: ftok needs an existing file; start the server (it creates it) or pass --key-file',
   EACCES:

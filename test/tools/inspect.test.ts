@@ -87,6 +87,10 @@ describe('ipc-lab inspect', () => {
     const states = frames.map((f) => Number(f.match(/state (\d)/)?.[1]));
     expect(states.indexOf(1)).toBeGreaterThanOrEqual(0);
     expect(states.lastIndexOf(1)).toBeLessThan(states.indexOf(2));
+    // A segment being written is a moment of the lesson, not a broken segment of another version.
+    for (const f of frames.filter((f) => /state 1/.test(f)))
+      expect(f.split('\n')[0]).toMatch(/state 1 \(being written\): the server is writing/);
+    expect(watcher.stdout).not.toMatch(/run the same ipc-lab version/);
     // The frame in which each field first shows its value: non-decreasing in writing order.
     const writeOrder = ['magic', 'version', 'header_size', 'payload_size', ...PI_MESSAGE.fields.map((f) => f.name)];
     const legendValue = (frame: string, name: string) =>

@@ -102,7 +102,10 @@ export function timeoutMessage(waiting: Waiting, timeout: number, segments = lis
       const missing = `${gaveUp}no segment has the key ${hexKey(waiting.key)} (shmget: ENOENT)`;
       const sameKey = waiting.explicit ? 'both sides must pass the same --key' : 'both sides must use the same key file and project id';
       if (waiting.removed !== undefined) {
-        return `${missing}: segment ${waiting.removed} had it, but was removed (IPC_RMID) just as this client attached. Start the server again (make up).`;
+        return (
+          `${missing}: segment ${waiting.removed} had it, but was removed (IPC_RMID) just as this client attached. ` +
+          'Start the server again (make up).'
+        );
       }
       const removed = segments?.find((s) => s.removed && s.key === 0);
       if (removed) {
@@ -120,7 +123,10 @@ export function timeoutMessage(waiting: Waiting, timeout: number, segments = lis
         );
       }
       if (segments) {
-        return `${missing}, though this IPC namespace has ${segments.length} other segment(s): the server used another key. ${capitalized(sameKey)}.`;
+        return (
+          `${missing}; this IPC namespace has ${segments.length} other segment(s), none with that key: the server used another ` +
+          `key, or this client is not in the server's IPC namespace (in compose: ipc: "service:server"). ${capitalized(sameKey)}.`
+        );
       }
       return (
         `${missing}. The usual cause: the client is not in the server's IPC namespace (in compose: ipc: "service:server"), or the ` +

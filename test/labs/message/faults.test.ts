@@ -38,6 +38,21 @@ describe('a server killed with SIGKILL', () => {
     expect((await lab.run(['client', '--key', lab.hexKey, '--quiet'])).stdout).toBe(MESSAGE);
   });
 
+  it('names the commands that remove that very segment: ipc-lab clean with the same --key, ipcrm -M with the key', async () => {
+    const killed = await readyServer();
+    killed.kill('SIGKILL');
+    await killed.exited;
+    const refused = await lab.run(['server', '--key', lab.hexKey, '--exit']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`(or: ipc-lab clean --key ${lab.hexKey}, or start the server with --replace)`);
+    expect(refused.stderr).toContain(`remove it with \`ipcrm -M ${lab.hexKey}\``);
+    expect(refused.stderr).not.toMatch(/<key>/);
+    // The command it named does remove it.
+    const clean = await lab.run(['clean', '--key', lab.hexKey]);
+    expect(clean.stdout).toMatch(/removed 1 object\(s\)/);
+    expect(lab.ns.segmentWithKey(lab.key)).toBeUndefined();
+  });
+
   it('--replace leaves a segment alone while something is attached to it', async () => {
     await readyServer();
     const second = await lab.run(['server', '--key', lab.hexKey, '--replace']);

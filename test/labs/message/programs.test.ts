@@ -102,6 +102,36 @@ describe('server and client', () => {
     expect(c.stderr).toMatch(/not in the server's IPC namespace/);
   });
 
+  it('a client given --key says nothing of key files; one that finds another segment says the key differs', async () => {
+    const alone = await lab.run(['client', '--key', lab.hexKey, '--timeout', '0.2']);
+    expect(alone.stderr).toMatch(/both sides must pass the same --key/);
+    expect(alone.stderr).not.toMatch(/key file|project id/);
+    // Another segment in the namespace, on another key.
+    const other = server();
+    await other.waitFor(/^ready:/m);
+    const wrongKey = (lab.key + 1) | 0;
+    const c = await lab.run(['client', '--key', `0x${(wrongKey >>> 0).toString(16).padStart(8, '0')}`, '--timeout', '0.2']);
+    expect(c.stderr).toMatch(/other segment\(s\), none with that key: the server used another key/);
+  });
+
+  it('a client after ipcrm, with the server still running, names the removed segment as the cause', async () => {
+    const s = await readyServer();
+    const row = lab.ns.segmentWithKey(lab.key)!;
+    const [cmd, ...args] = lab.ns.wrap(['ipcrm', '-m', String(row.shmid)]);
+    expect(spawnSync(cmd!, args).status).toBe(0);
+    const c = await lab.run(['client', '--key', lab.hexKey, '--timeout', '0.2']);
+    expect(c.code).toBe(3);
+    expect(c.stderr).toMatch(
+      new RegExp(
+        `Segment ${row.shmid} in this namespace was removed \\(IPC_RMID: ipcrm, or ipc-lab clean --force\\) ` +
+          'while 1 process\\(es\\) still had it attached',
+      ),
+    );
+    expect(c.stderr).not.toMatch(/not in the server's IPC namespace/);
+    s.kill('SIGTERM');
+    await s.exited;
+  });
+
   it('a client whose segment is removed before it is ready says so, exit code 5', async () => {
     const s = server('--step', '0.3');
     await s.waitFor(/shmat\(/);
