@@ -33,7 +33,7 @@ function widthClass(text: string): string {
 }
 
 /** An expected-output block, its placeholders set apart (a backslash-escaped one is plain text). */
-const outputHtml = (text: string): string =>
+export const outputHtml = (text: string): string =>
   text
     .split('\n')
     .map((line) =>

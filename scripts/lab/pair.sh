@@ -7,7 +7,7 @@
 #     is gone; the failed side is named with its exit code.
 #   - Ctrl-C (or SIGTERM, SIGHUP): both sides are stopped the same way, and what they said up to
 #     then is printed before they are removed.
-# Either way both containers and the lab's key volume (if nothing else uses it) are removed.
+# Either way both containers are removed, and after an interrupt the lab's key volume too.
 # Exits with SECOND's code, or the failed side's, or 130 after an interrupt.
 set -uo pipefail
 profile=$1 first=$2 second=$3
@@ -31,9 +31,11 @@ print_logs() {
   done
 }
 
+# Both containers go. After an interrupt the key volume goes too (unless a running lab uses it);
+# after a normal end it stays, as the key file on it does, so the next run has the same key.
 remove_all() {
   shielded "${compose[@]}" --profile "$profile" rm --force --stop "$first" "$second" >/dev/null 2>&1
-  shielded docker volume rm "${project}_keys" >/dev/null 2>&1 || true # still in use by a running lab: it stays
+  ((interrupted)) && { shielded docker volume rm "${project}_keys" >/dev/null 2>&1 || true; }
 }
 trap remove_all EXIT
 trap 'interrupted=1' INT TERM HUP
