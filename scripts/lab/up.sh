@@ -52,7 +52,11 @@ fi
 # From here the lab is up: a Ctrl-C only stops the waiting.
 trap 'echo >&2; echo "interrupted: the lab is up; make logs shows what the client printed, make down removes it" >&2; exit 130' INT TERM HUP
 
-client=$(shielded "${compose[@]}" ps --all --quiet client)
+client=""
+for try in 1 2 3 4 5; do # a look cut short by a Ctrl-C is looked at again
+  client=$(shielded "${compose[@]}" ps --all --quiet client 2>/dev/null) && [[ -n $client ]] && break
+  sleep 0.1
+done
 [[ -n $client ]] || { echo "error: Compose started no client container in project $project: see the output above" >&2; exit 1; }
 code=$(docker wait "$client")
 docker logs "$client"
