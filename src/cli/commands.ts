@@ -6,6 +6,7 @@
 import { UsageError } from '../core/errors.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { DEFAULT_KEY_FILE, DEFAULT_MODE, DEFAULT_PROJECT_ID, DEFAULT_SEGMENT_SIZE, MIN_SEGMENT_SIZE } from '../labs/message/contract.ts';
+import { DEFAULT_JOBS, WORKER_TYPES } from '../labs/queue/contract.ts';
 import { allLabs, labNamed, type Lab } from '../labs/registry.ts';
 import { DEFAULT_RING_SLOTS, DEFAULT_SLOT_SIZE, MAX_RING_SLOTS, MAX_SLOT_SIZE } from '../labs/ring/contract.ts';
 import type { Narrator } from '../text/narrate.ts';
@@ -374,6 +375,43 @@ const COMMANDS: readonly Command[] = [
     },
     build: ({ noVerify, ...v }, role) => ({ ...v, verify: !noVerify, role: role as 'producer' | 'consumer' }),
     load: async () => (await import('../labs/ring/ring.ts')).runRing,
+  }),
+  command({
+    name: 'queue',
+    summary: 'queue dispatcher|worker: typed messages on one System V message queue, a worker a type',
+    usage: 'queue dispatcher|worker [options]',
+    about:
+      'The queue lab: the dispatcher sends jobs of types 1 and 2 on one message queue; worker N takes only type N, in order.\n' +
+      'A slow worker (--delay) lets the queue fill up to msg_qbytes: the dispatcher then waits, after an EAGAIN it explains.',
+    roles: ['dispatcher', 'worker'],
+    options: {
+      keyFile,
+      key,
+      jobs: valued('jobs', {
+        env: 'IPC_LAB_JOBS',
+        arg: 'N',
+        help: `dispatcher: how many jobs, of both types together (1 to 10000; default ${DEFAULT_JOBS})`,
+        fallback: DEFAULT_JOBS,
+        parse: wholeNumber(1, 10_000),
+      }),
+      type: valued<number>('type', {
+        env: 'IPC_LAB_WORKER_TYPE',
+        arg: 'TYPE',
+        help: `worker: the message type it takes (${WORKER_TYPES.join(' or ')})`,
+        fallback: WORKER_TYPES[0],
+        parse: wholeNumber(WORKER_TYPES[0], WORKER_TYPES[WORKER_TYPES.length - 1]!),
+      }),
+      delay: valued('delay', {
+        env: 'IPC_LAB_DELAY',
+        arg: 'SECONDS',
+        help: 'worker: how long it takes over each job (a slow worker fills the queue); default 0',
+        fallback: 0,
+        parse: seconds(0, 60),
+      }),
+      timeout: timeout(30, 'how long to wait for the other side'),
+    },
+    build: (v, role) => ({ ...v, role: role as 'dispatcher' | 'worker' }),
+    load: async () => (await import('../labs/queue/queue.ts')).runQueue,
   }),
   command({
     name: 'poke',

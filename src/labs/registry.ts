@@ -6,6 +6,7 @@
 import type { StructLayout } from '../layout/c-layout.ts';
 import { verdict as messageVerdict } from './message/codec.ts';
 import { MESSAGE_LAB } from './message/contract.ts';
+import { QUEUE_LAB } from './queue/contract.ts';
 import { RACE_LAB } from './race/contract.ts';
 import { RING_LAB } from './ring/contract.ts';
 
@@ -16,7 +17,9 @@ export interface Lab {
   readonly summary: string;
   /** Its ftok project id: every lab keys its objects off the same key file. */
   readonly projectId: number;
-  /** The four bytes at the start of its segment. */
+  /** What the lab keeps in the kernel under its key: a segment (the default) or a message queue. */
+  readonly kind?: 'segment' | 'queue';
+  /** The four bytes at the start of its segment (none for a queue). */
   readonly magic: string;
   /** Its semaphore set's semaphores by number; none means the lab makes no set. */
   readonly semaphores: readonly string[];
@@ -41,7 +44,7 @@ export interface Verdict {
   readonly text: string;
 }
 
-const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB];
+const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB, QUEUE_LAB];
 
 /** Every lab, in the order the tools go through them. */
 export function allLabs(): readonly Lab[] {
@@ -55,7 +58,7 @@ export function labNamed(name: string): Lab | undefined {
 /** The lab whose segments start with these bytes. */
 export function labWithMagic(head: Uint8Array): Lab | undefined {
   const magic = Buffer.from(head.subarray(0, 4)).toString('latin1');
-  return labs.find((lab) => lab.magic === magic);
+  return labs.find((lab) => lab.magic !== '' && lab.magic === magic);
 }
 
 /** Adds a lab (a new one, or a test's): from then on every tool serves it too. Returns its removal. */

@@ -12,6 +12,8 @@
  * `__sem_otime_high` and a `__sem_ctime_high` word after each time, as the kernel's x86
  * semid64_ds does, while the generic header used by aarch64 drops them when time_t is 64 bits.
  * So sem_nsems is at 80 on x86_64 and at 64 on aarch64 (104 vs 88 bytes).
+ *
+ * msqid_ds, for msgctl(IPC_STAT), comes from the generic header on both: 120 bytes.
  */
 import koffi, { type TypeObject } from 'koffi';
 import { hostArch, type Arch } from './arch.ts';
@@ -139,3 +141,35 @@ export function semStructsFor(arch: Arch): SemStructs {
 }
 
 export const { SEMID_DS, SEMBUF, TIMESPEC } = semStructsFor(hostArch());
+
+// glibc sysdeps/unix/sysv/linux/bits/types/struct_msqid_ds.h, the __TIMESIZE == 64 branch: the
+// generic header, used by x86_64 and aarch64 alike (unlike semid_ds, x86 has no header of its own).
+function msqidDsFields(perm: TypeObject): Fields {
+  return {
+    msg_perm: perm,
+    msg_stime: 'int64_t',
+    msg_rtime: 'int64_t',
+    msg_ctime: 'int64_t',
+    __msg_cbytes: 'unsigned long',
+    msg_qnum: 'unsigned long',
+    msg_qbytes: 'unsigned long',
+    msg_lspid: 'int32_t',
+    msg_lrpid: 'int32_t',
+    __glibc_reserved4: 'unsigned long',
+    __glibc_reserved5: 'unsigned long',
+  };
+}
+
+const madeMsg = new Map<Arch, TypeObject>();
+
+/** Either arch's struct msqid_ds (koffi type names are global, so each is made once). */
+export function msgStructsFor(arch: Arch): { readonly MSQID_DS: TypeObject } {
+  let msqid = madeMsg.get(arch);
+  if (!msqid) {
+    msqid = koffi.struct(`msqid_ds_${arch}`, msqidDsFields(structsFor(arch).IPC_PERM));
+    madeMsg.set(arch, msqid);
+  }
+  return { MSQID_DS: msqid };
+}
+
+export const { MSQID_DS } = msgStructsFor(hostArch());

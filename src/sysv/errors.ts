@@ -15,8 +15,9 @@ const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has(value)) errnoNames.set(value, name);
 
 /**
- * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO` for the semaphore
- * calls, then `ERRNO` (which speaks of segments: the shared memory calls use those). A hint
+ * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO` or `msg:ERRNO` for
+ * the semaphore and message queue calls, then `ERRNO` (which speaks of segments: the shared
+ * memory calls use those). A hint
  * that names the object takes it from the call's arguments, so it shows the real key.
  */
 type Hint = string | ((args: CallArgs) => string);
@@ -37,6 +38,21 @@ const hints: Readonly<Record<string, Hint>> = {
   ENOMEM: 'the kernel could not find memory or address space for the segment: use a smaller --size',
   ENOSPC: 'a system-wide limit (SHMMNI segments or SHMALL pages) is reached: remove stale segments with `ipc-lab clean` or `ipcrm`',
   EPERM: 'only the owner, the creator or a privileged process may do this to the segment',
+  'msgget:EEXIST': (args) =>
+    `a message queue with this key already exists: look at it with \`ipcs -q\`; if nothing uses it, remove it with \`ipcrm -Q ${args.key ?? '<key>'}\``,
+  'msgget:ENOENT': 'no message queue has this key yet: start the program that creates it (the dispatcher) first, in the same IPC namespace',
+  'msg:EACCES': "the queue's mode does not let this user in: compare its owner and mode (`ipcs -q`) with `id`",
+  'msgget:ENOSPC': 'a system-wide limit (MSGMNI queues) is reached: remove stale queues with `ipc-lab clean` or `ipcrm -q`',
+  'msgsnd:EAGAIN':
+    'the queue is full (its bytes reached msg_qbytes) and IPC_NOWAIT was given: without it msgsnd would block until a receiver ' +
+    'makes room; see `ipcs -q -i <msqid>`',
+  'msgsnd:EINVAL': 'the msqid is not a live queue, mtype is not above 0, or the message is larger than MSGMAX (8192 bytes by default)',
+  'msgrcv:E2BIG': 'the next message of that type is longer than the buffer: pass a larger msgsz, or MSG_NOERROR to take it cut short',
+  'msgrcv:ENOMSG': 'IPC_NOWAIT was given and no message of that type is waiting: without it msgrcv would block until one comes',
+  'msg:EIDRM': 'the queue was removed (IPC_RMID) while this process waited on it: its owner is shutting down, so stop waiting',
+  'msg:EINVAL': 'the msqid is not a live queue (it may have been removed): check `ipcs -q`',
+  'msg:EPERM':
+    'only the owner, the creator or a privileged process may change or remove the queue (and only root may raise msg_qbytes above MSGMNB)',
   'semget:EEXIST': (args) =>
     `a semaphore set with this key already exists: look at it with \`ipcs -s\`, remove it with \`ipcrm -S ${args.key ?? '<key>'}\`, ` +
     'or open it without IPC_EXCL',
@@ -87,7 +103,8 @@ export class SysvError extends LabError {
     readonly args: CallArgs,
   ) {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
-    const found = hints[`${call}:${code}`] ?? (call.startsWith('sem') ? hints[`sem:${code}`] : undefined) ?? hints[code];
+    const family = call.startsWith('sem') ? 'sem' : call.startsWith('msg') ? 'msg' : undefined;
+    const found = hints[`${call}:${code}`] ?? (family ? hints[`${family}:${code}`] : undefined) ?? hints[code];
     const hint = typeof found === 'function' ? found(args) : found;
     const argText = Object.entries(args)
       .map(([k, v]) => `${k}=${v}`)
