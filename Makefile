@@ -17,6 +17,8 @@ UNSAFE ?= 0                        ## 1: make race runs without the lock
 RACE_SECONDS ?= 3                  ## how long make race's reader reads
 RING_BYTES ?= 256MiB               ## how much make ring streams
 RING_SLOT_SIZE ?= 64KiB            ## the size of each ring slot, so of each message
+QUEUE_JOBS ?= 12                   ## how many jobs make queue's dispatcher sends
+QUEUE_DELAY ?= 0.3                 ## seconds make queue's worker 2 takes over each job
 CYCLES ?= 50                       ## make soak: how many make up + make down
 START_INTERVAL ?= auto             ## auto: faster healthchecks while the server starts on Engine 25+; 0: never
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
@@ -33,10 +35,12 @@ override UNSAFE := $(strip $(UNSAFE))
 override RACE_SECONDS := $(strip $(RACE_SECONDS))
 override RING_BYTES := $(strip $(RING_BYTES))
 override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
+override QUEUE_JOBS := $(strip $(QUEUE_JOBS))
+override QUEUE_DELAY := $(strip $(QUEUE_DELAY))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE STEP START_INTERVAL COMPOSE UP_FLAGS
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE QUEUE_JOBS QUEUE_DELAY STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
 # The paths a student takes by mistake, caught before anything runs: make from another folder
@@ -100,17 +104,22 @@ gdb: preflight server-running ## gdb attached to the server, printing the segmen
 isolated: preflight ## Run `ipcs -m` in a container with its own IPC namespace: it sees no segment
 	$(COMPOSE) --profile isolated run --rm isolated
 
-# race and ring: both sides detached, each side's output in turn, a failed side's peer stopped at
-# once, and Ctrl-C printing both before removing them (scripts/lab/pair.sh says how).
+# race, ring and queue: every side detached, each side's output in turn, a failed side's peers stopped
+# at once, and Ctrl-C printing them all before removing them (scripts/lab/group.sh says how).
 .PHONY: race
 race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with a semaphore
 	@scripts/lab/check-vars.sh race UNSAFE RACE_SECONDS
-	@scripts/lab/pair.sh race race-writer race-reader
+	@scripts/lab/group.sh race race-writer race-reader
 
 .PHONY: ring
 ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
 	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE
-	@scripts/lab/pair.sh ring ring-producer ring-consumer
+	@scripts/lab/group.sh ring ring-producer ring-consumer
+
+.PHONY: queue
+queue: preflight ## The message queue lab: a dispatcher, two workers each taking only its own type
+	@scripts/lab/check-vars.sh queue QUEUE_JOBS QUEUE_DELAY
+	@scripts/lab/group.sh queue queue-dispatcher queue-worker-1 queue-worker-2
 
 .PHONY: bench
 bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)

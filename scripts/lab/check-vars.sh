@@ -32,6 +32,12 @@ for name in "$@"; do
     RING_SLOT_SIZE)
       n=$(bytes RING_SLOT_SIZE) || { bad RING_SLOT_SIZE 'give a size such as 4KiB or 64KiB' 'RING_SLOT_SIZE=4KiB'; continue; }
       ((n >= 1 && n <= 16 << 20)) || bad RING_SLOT_SIZE 'give 1 byte to 16MiB' 'RING_SLOT_SIZE=4KiB' ;;
+    QUEUE_JOBS)
+      [[ $QUEUE_JOBS =~ ^[0-9]+$ ]] && ((10#$QUEUE_JOBS >= 1 && 10#$QUEUE_JOBS <= 10000)) ||
+        bad QUEUE_JOBS 'give how many jobs the dispatcher sends, a whole number from 1 to 10000' 'QUEUE_JOBS=20' ;;
+    QUEUE_DELAY)
+      [[ $QUEUE_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$QUEUE_DELAY" 'BEGIN { exit !(v <= 60) }' ||
+        bad QUEUE_DELAY "give the seconds worker 2 takes over each job, from 0 to 60" 'QUEUE_DELAY=1' ;;
     *) echo "check-vars: no rule for $name" >&2; status=70 ;;
   esac
 done

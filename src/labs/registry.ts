@@ -6,6 +6,7 @@
 import type { StructLayout } from '../layout/c-layout.ts';
 import { verdict as messageVerdict } from './message/codec.ts';
 import { MESSAGE_LAB } from './message/contract.ts';
+import { describeJob } from './queue/codec.ts';
 import { QUEUE_LAB } from './queue/contract.ts';
 import { RACE_LAB } from './race/contract.ts';
 import { RING_LAB } from './ring/contract.ts';
@@ -33,6 +34,8 @@ export interface Lab {
   readonly states?: readonly string[];
   /** What `ipc-lab gdb` prints one by one (struct.field), and its titles; all fields by default. */
   readonly gdb?: { readonly bytesTitle: string; readonly numbersTitle: string; readonly fields: readonly string[] };
+  /** A queue lab: one line for a message on its queue (what inspect lists). */
+  readonly describeMessage?: (type: number, data: Uint8Array) => string;
   /** Whether these bytes are a valid segment of the lab, and why not (the magic alone, if absent). */
   readonly verdict?: (bytes: Uint8Array) => Verdict;
 }
@@ -44,7 +47,7 @@ export interface Verdict {
   readonly text: string;
 }
 
-const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB, QUEUE_LAB];
+const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB, { ...QUEUE_LAB, describeMessage: describeJob }];
 
 /** Every lab, in the order the tools go through them. */
 export function allLabs(): readonly Lab[] {

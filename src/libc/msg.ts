@@ -12,6 +12,7 @@ import { MSQID_DS } from './structs.ts';
 /** <sys/msg.h> (Linux) */
 export const MSG_NOERROR = 0o10000; // msgrcv: truncate a message longer than msgsz instead of E2BIG
 export const MSG_EXCEPT = 0o20000; // msgrcv: the first message of any type but msgtyp
+export const MSG_COPY = 0o40000; // msgrcv: a copy of the message at index msgtyp, left on the queue (with IPC_NOWAIT)
 /** sizeof(long): the mtype before a message's bytes, on both 64-bit arches. */
 export const MTYPE_SIZE = 8;
 

@@ -13,7 +13,7 @@ import { checkInt, isErrno, SysvError } from './errors.ts';
 import { describeIpcFlags, keyArg, permIds, toDate, type IpcPermIds } from './ipc-format.ts';
 
 export { IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE } from '../libc/ipc.ts';
-export { MSG_EXCEPT, MSG_NOERROR } from '../libc/msg.ts';
+export { MSG_COPY, MSG_EXCEPT, MSG_NOERROR } from '../libc/msg.ts';
 
 export interface MsqStat extends IpcPermIds {
   readonly mode: number;
@@ -120,6 +120,33 @@ export function receive(msqid: number, options: ReceiveOptions = {}): Message | 
     if (options.noWait && error instanceof SysvError && error.code === 'ENOMSG') return undefined;
     throw error;
   }
+}
+
+/**
+ * The messages on a queue, oldest first, left where they are: msgrcv with MSG_COPY, which copies
+ * the message at an index instead of taking one (Linux, with CONFIG_CHECKPOINT_RESTORE, as
+ * Ubuntu's and Docker Desktop's kernels have). Undefined where the kernel has no MSG_COPY
+ * (ENOSYS). A peek, not a snapshot: senders and receivers may change the queue meanwhile.
+ */
+export function peekMessages(msqid: number, maxBytes: number, limit = 64): Message[] | undefined {
+  const messages: Message[] = [];
+  const buffer = Buffer.alloc(libc.MTYPE_SIZE + maxBytes);
+  const flags = libc.MSG_COPY | ipc.IPC_NOWAIT | libc.MSG_NOERROR;
+  for (let index = 0; index < limit; index++) {
+    try {
+      const n = Number(libc.msgrcv(msqid, buffer, maxBytes, index, flags));
+      checkInt('msgrcv', n, () => ({ msqid, msgsz: maxBytes, msgtyp: index, msgflg: 'MSG_COPY|IPC_NOWAIT|MSG_NOERROR' }));
+      messages.push({
+        type: Number(buffer.readBigInt64LE(0)),
+        data: Uint8Array.from(buffer.subarray(libc.MTYPE_SIZE, libc.MTYPE_SIZE + n)),
+      });
+    } catch (error) {
+      if (error instanceof SysvError && error.code === 'ENOMSG') return messages; // past the last one
+      if (error instanceof SysvError && error.code === 'ENOSYS') return undefined;
+      throw error;
+    }
+  }
+  return messages;
 }
 
 /** msgctl(IPC_STAT), decoded from struct msqid_ds. */

@@ -14,7 +14,7 @@
  * kernel records: shm_lpid, shm_atime and shm_nattch would then describe the inspector.
  */
 import { execFileSync } from 'node:child_process';
-import { StoppedError, WaitTimeoutError } from '../core/errors.ts';
+import { StoppedError, UsageError, WaitTimeoutError } from '../core/errors.ts';
 import { watchShutdown } from '../core/signals.ts';
 import { waitFor } from '../core/wait.ts';
 import { attachWhenPresent, timeoutMessage } from '../labs/common/find-segment.ts';
@@ -124,6 +124,11 @@ async function watch(attachment: Attachment, intervalMs: number, lab: Lab, say: 
 }
 
 export async function runInspect(options: InspectOptions, say: Narrator): Promise<number> {
+  if (options.lab.kind === 'queue') {
+    if (options.watch || options.shmid !== undefined)
+      throw new UsageError(`--watch and --shmid are for segments: the ${options.lab.name} lab has a message queue`);
+    return (await import('./inspect-queue.ts')).runInspectQueue(options, say);
+  }
   const quiet = narrator(() => {});
   // IPC_STAT and the ipcs row are read before attaching: attaching is itself an event.
   const look = (shmid: number) => ({ st: stat(shmid), row: ipcsRow(shmid) });

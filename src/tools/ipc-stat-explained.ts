@@ -1,10 +1,12 @@
 /**
- * shmctl(IPC_STAT) in words: what each field of struct shmid_ds says about the segment, with
- * the key taken apart the way ftok(3) put it together, ids turned into names, and pids into the
- * processes they are (where this process can see them).
+ * shmctl(IPC_STAT) and msgctl(IPC_STAT) in words: what each field of struct shmid_ds or struct
+ * msqid_ds says about the segment or the queue, with the key taken apart the way ftok(3) put it
+ * together, ids turned into names, and pids into the processes they are (where this process can
+ * see them).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { hexKey, octalMode } from '../sysv/ipc-format.ts';
+import type { MsqStat } from '../sysv/msg.ts';
 import type { ShmStat } from '../sysv/shm.ts';
 import { describeAge } from '../text/numbers.ts';
 
@@ -69,41 +71,55 @@ export interface ExplainOptions {
   readonly now?: Date;
 }
 
-/** Label, value and meaning rows, ready for a table. */
-export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions = {}): Array<[string, string, string]> {
-  const now = options.now ?? new Date();
+type Row = [string, string, string];
+
+/** The key, taken apart into ftok's parts, and checked against the key file where one is given. */
+function keyRows(key: number, call: string, keyFile: string | undefined): Row[] {
+  const parts = keyParts(key);
+  const rows: Row[] = [['key', key === 0 ? '0x00000000 (IPC_PRIVATE or removed)' : hexKey(key), `what ${call} looked it up by`]];
+  if (key === 0) return rows;
+  rows.push([
+    '  ftok parts',
+    `proj_id ${hex(parts.projectId, 2)} | st_dev & 0xff = ${hex(parts.deviceByte, 2)} | st_ino & 0xffff = ${hex(parts.inodeBits, 4)}`,
+    "the key file's inode and device, and the project id",
+  ]);
+  if (keyFile) {
+    try {
+      const file = statSync(keyFile);
+      const same = (file.dev & 0xff) === parts.deviceByte && (file.ino & 0xffff) === parts.inodeBits;
+      rows.push([
+        '  key file',
+        `${keyFile}: st_dev ${hex(file.dev, 1)}, st_ino ${file.ino}`,
+        same ? 'matches the key' : 'does NOT match: another file, or an explicit --key',
+      ]);
+    } catch {
+      rows.push(['  key file', `${keyFile}: not visible here`, '']);
+    }
+  }
+  return rows;
+}
+
+/** Owner and creator, with the names this system gives their ids. */
+function ownerRows(st: { uid: number; gid: number; cuid: number; cgid: number }): Row[] {
   const users = namesFrom('/etc/passwd');
   const groups = namesFrom('/etc/group');
   const user = (uid: number): string => `${uid} (${users.get(uid) ?? 'no name here'})`;
   const group = (gid: number): string => `${gid} (${groups.get(gid) ?? 'no name here'})`;
-  const parts = keyParts(st.key);
-  const rows: Array<[string, string, string]> = [
-    ['shmid', String(shmid), "the kernel's id for the segment (shmget returned it)"],
-    ['key', st.key === 0 ? '0x00000000 (IPC_PRIVATE or removed)' : hexKey(st.key), 'what shmget looked it up by'],
-  ];
-  if (st.key !== 0) {
-    rows.push([
-      '  ftok parts',
-      `proj_id ${hex(parts.projectId, 2)} | st_dev & 0xff = ${hex(parts.deviceByte, 2)} | st_ino & 0xffff = ${hex(parts.inodeBits, 4)}`,
-      "the key file's inode and device, and the project id",
-    ]);
-    if (options.keyFile) {
-      try {
-        const file = statSync(options.keyFile);
-        const same = (file.dev & 0xff) === parts.deviceByte && (file.ino & 0xffff) === parts.inodeBits;
-        rows.push([
-          '  key file',
-          `${options.keyFile}: st_dev ${hex(file.dev, 1)}, st_ino ${file.ino}`,
-          same ? 'matches the key' : 'does NOT match: another file, or an explicit --key',
-        ]);
-      } catch {
-        rows.push(['  key file', `${options.keyFile}: not visible here`, '']);
-      }
-    }
-  }
-  rows.push(
+  return [
     ['owner', `uid ${user(st.uid)}, gid ${group(st.gid)}`, 'who the permission bits apply to (IPC_SET can change it)'],
     ['creator', `uid ${user(st.cuid)}, gid ${group(st.cgid)}`, 'who created it (never changes)'],
+  ];
+}
+
+const pidText = (pid: number): string => (pid === 0 ? '0 (none yet)' : `${pid} (${processName(pid)})`);
+
+/** Label, value and meaning rows, ready for a table. */
+export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions = {}): Row[] {
+  const now = options.now ?? new Date();
+  return [
+    ['shmid', String(shmid), "the kernel's id for the segment (shmget returned it)"],
+    ...keyRows(st.key, 'shmget', options.keyFile),
+    ...ownerRows(st),
     [
       'mode',
       `${octalMode(st.mode)} ${rwx(st.mode)}${st.markedForRemoval ? ' +SHM_DEST' : ''}`,
@@ -118,6 +134,30 @@ export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions 
     ['atime', when(st.atime, now), 'last shmat'],
     ['dtime', when(st.dtime, now), 'last shmdt'],
     ['ctime', when(st.ctime, now), 'created, or last changed by IPC_SET/IPC_RMID'],
-  );
-  return rows;
+  ];
+}
+
+/** msgctl(IPC_STAT) of a queue, field by field. A queue has no attach count and no creator pid. */
+export function explainQueueStat(msqid: number, st: MsqStat, options: ExplainOptions = {}): Row[] {
+  const now = options.now ?? new Date();
+  return [
+    ['msqid', String(msqid), "the kernel's id for the queue (msgget returned it)"],
+    ...keyRows(st.key, 'msgget', options.keyFile),
+    ...ownerRows(st),
+    ['mode', `${octalMode(st.mode)} ${rwx(st.mode)}`, 'owner, group, others: r to msgrcv, w to msgsnd; x means nothing'],
+    ['msg_qnum', String(st.qnum), 'messages on the queue now'],
+    ['msg_cbytes', `${st.cbytes} bytes`, 'their bytes, the mtypes not counted'],
+    [
+      'msg_qbytes',
+      `${st.qbytes} bytes`,
+      st.cbytes >= st.qbytes
+        ? 'the capacity, reached: msgsnd blocks now (EAGAIN with IPC_NOWAIT)'
+        : 'the capacity: msgsnd blocks once msg_cbytes would pass it',
+    ],
+    ['msg_lspid', pidText(st.lspid), 'the last process to msgsnd'],
+    ['msg_lrpid', pidText(st.lrpid), 'the last process to msgrcv'],
+    ['msg_stime', when(st.stime, now), 'last msgsnd'],
+    ['msg_rtime', when(st.rtime, now), 'last msgrcv'],
+    ['msg_ctime', when(st.ctime, now), 'created, or last changed by IPC_SET'],
+  ];
 }

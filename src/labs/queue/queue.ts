@@ -18,13 +18,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError, StoppedError } from '../../core/errors.ts';
 import { watchShutdown, type Shutdown } from '../../core/signals.ts';
 import { waitFor } from '../../core/wait.ts';
-import { fieldOf } from '../../layout/c-layout.ts';
 import { isErrno } from '../../sysv/errors.ts';
 import { hexKey } from '../../sysv/ipc-format.ts';
 import { getQueue, IPC_CREAT, IPC_EXCL, receive, removeQueue, send, sendBlocking, setQueueBytes, statQueue } from '../../sysv/msg.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import type { KeyChoice } from '../common/key.ts';
 import { labKey } from '../common/two-party.ts';
+import { decodeJob, encodeJob } from './codec.ts';
 import { JOB, QUEUE_BYTES, QUEUE_PROJECT_ID, WORKER_TYPES } from './contract.ts';
 
 export interface QueueOptions {
@@ -42,9 +42,6 @@ export interface QueueOptions {
 }
 
 const POLL_MS = 10;
-const SEQUENCE = fieldOf(JOB, 'sequence');
-const LAST = fieldOf(JOB, 'last');
-const TEXT = fieldOf(JOB, 'text');
 
 /** The queue went away while in use, or the other side never came. */
 export class QueueGoneError extends LabError {
@@ -53,30 +50,6 @@ export class QueueGoneError extends LabError {
   constructor(message: string) {
     super('failed', message);
   }
-}
-
-/** A job as its 32 bytes (struct job). */
-export function encodeJob(sequence: number, last: boolean, text: string): Uint8Array {
-  const bytes = Buffer.alloc(JOB.size);
-  bytes.writeUInt32LE(sequence, SEQUENCE.offset);
-  bytes.writeUInt32LE(last ? 1 : 0, LAST.offset);
-  const t = Buffer.from(text, 'latin1');
-  if (t.length + 1 > TEXT.size) throw new RangeError(`a job's text holds ${TEXT.size - 1} characters, not ${t.length}`);
-  t.copy(bytes, TEXT.offset);
-  return bytes;
-}
-
-export function decodeJob(data: Uint8Array): { sequence: number; last: boolean; text: string } {
-  if (data.byteLength !== JOB.size)
-    throw new QueueGoneError(`a message of ${data.byteLength} bytes is not a job (${JOB.size} bytes): is this the lab's queue?`);
-  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const raw = b.subarray(TEXT.offset, TEXT.offset + TEXT.size);
-  const nul = raw.indexOf(0);
-  return {
-    sequence: b.readUInt32LE(SEQUENCE.offset),
-    last: b.readUInt32LE(LAST.offset) === 1,
-    text: raw.subarray(0, nul === -1 ? raw.length : nul).toString('latin1'),
-  };
 }
 
 const JOB_NAMES = ['wash', 'cut', 'boil', 'fry', 'bake', 'plate', 'serve'];
@@ -224,6 +197,10 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
     );
     if ('timedOut' in got) throw new Error('unreachable: the wait has no deadline');
     const job = decodeJob(got.value.data);
+    if (!job)
+      throw new QueueGoneError(
+        `a message of ${got.value.data.byteLength} bytes is not a job (${JOB.size} bytes): is this the lab's queue?`,
+      );
     if (got.value.type !== type) throw new QueueGoneError(`took a message of type ${got.value.type}, not ${type}: msgrcv's msgtyp chooses`);
     if (job.sequence !== taken) throw new QueueGoneError(`job ${job.sequence} came where ${taken} was due: the queue is out of order`);
     if (job.last) break;
