@@ -34,8 +34,8 @@ export interface Lab {
   readonly states?: readonly string[];
   /** What `ipc-lab gdb` prints one by one (struct.field), and its titles; all fields by default. */
   readonly gdb?: { readonly bytesTitle: string; readonly numbersTitle: string; readonly fields: readonly string[] };
-  /** A queue lab: one line for a message on its queue (what inspect lists). */
-  readonly describeMessage?: (type: number, data: Uint8Array) => string;
+  /** A queue lab: one line for a message on its queue (what inspect lists), and whether it is the lab's (clean asks). */
+  readonly describeMessage?: (type: number, data: Uint8Array) => { readonly text: string; readonly ours: boolean };
   /** Whether these bytes are a valid segment of the lab, and why not (the magic alone, if absent). */
   readonly verdict?: (bytes: Uint8Array) => Verdict;
 }

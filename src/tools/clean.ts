@@ -1,18 +1,21 @@
 /**
- * ipc-lab clean: remove the lab's leftover segments and semaphore sets, and only those.
+ * ipc-lab clean: remove the lab's leftover segments, semaphore sets and message queues, and only those.
  *
  * System V objects outlive the processes that make them: a server or a race writer killed with
  * SIGKILL never calls IPC_RMID. This finds the lab's objects by the lab's own keys (ftok of the
  * key file with each lab's project id, or --key), checks that each really is the lab's (a lab
  * segment starts with its magic: IPCL, IPCR or IPCB; a lab semaphore set has the lab's number
- * of semaphores), and removes those that nothing uses any more. An object with processes still
- * attached is left alone unless --force: removing it would pull the rug from under them.
+ * of semaphores; a lab queue holds only the lab's messages), and removes those that nothing uses
+ * any more. An object with processes still attached is left alone unless --force: removing it
+ * would pull the rug from under them. A queue has no attach count: it counts as in use while its
+ * last sender or receiver still runs, or while it was used in the last minute.
  */
 import { existsSync } from 'node:fs';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { allLabs, labWithMagic, type Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
 import { hexKey } from '../sysv/ipc-format.ts';
+import { getQueue, peekMessages, removeQueue, statQueue } from '../sysv/msg.ts';
 import { getSemaphoreSet, removeSemaphoreSet, statSemaphores } from '../sysv/sem.ts';
 import { attach, ftok, getSegment, remove, stat, type Attachment } from '../sysv/shm.ts';
 import type { Narrator } from '../text/narrate.ts';
@@ -111,6 +114,50 @@ function judgeSet(place: Place, segmentInUse: boolean, force: boolean): Verdict 
   return { what, remove: true, removeIt };
 }
 
+/** Whether pid `pid` runs, as far as this process can see (0: none, or in another PID namespace). */
+function runs(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // there, but another user's
+  }
+}
+
+const RECENT_MS = 60_000;
+
+function judgeQueue(place: Place, force: boolean): Verdict | undefined {
+  let msqid: number;
+  try {
+    msqid = getQueue(place.key, 0);
+  } catch (error) {
+    if (isErrno(error, 'absent')) return undefined;
+    throw error;
+  }
+  const st = statQueue(msqid);
+  const last = [st.stime, st.rtime].reduce<Date>((a, b) => (b && b > a ? b : a), st.ctime);
+  const what =
+    `message queue ${msqid} (${place.label}, key ${hexKey(place.key)}, ${st.qnum} message(s), ${st.cbytes} bytes, ` +
+    `last used ${describeAge(last)} ago)`;
+  const removeIt = () => removeQueue(msqid);
+  // The lab's own: its messages are all the lab's (MSG_COPY reads them without taking them).
+  const messages = place.lab?.describeMessage ? peekMessages(msqid, 8192) : undefined;
+  const foreign = messages?.find((m) => !place.lab?.describeMessage?.(m.type, m.data).ours);
+  if (foreign) return { what, remove: false, why: `holds a message of ${foreign.data.byteLength} bytes that is not the lab's`, removeIt };
+  const live = [st.lspid, st.lrpid].filter(runs);
+  if (!force && live.length > 0)
+    return { what, remove: false, why: `pid ${live.join(' and ')} that used it still runs; stop it first, or --force`, removeIt };
+  if (!force && Date.now() - last.getTime() < RECENT_MS)
+    return {
+      what,
+      remove: false,
+      why: 'used in the last minute, maybe from another container; stop the queue lab first, or --force',
+      removeIt,
+    };
+  return { what, remove: true, removeIt };
+}
+
 export async function runClean(options: CleanOptions, say: Narrator): Promise<number> {
   const places: Place[] = [];
   if (options.key !== undefined) places.push({ label: '--key', key: options.key, lab: undefined });
@@ -120,6 +167,14 @@ export async function runClean(options: CleanOptions, say: Narrator): Promise<nu
 
   const verdicts: Verdict[] = [];
   for (const place of places) {
+    if (place.lab?.kind === 'queue') {
+      const queue = judgeQueue(place, options.force);
+      if (queue) verdicts.push(queue);
+      continue;
+    }
+    // An explicit --key may be any lab's: a queue with it too.
+    const queue = place.lab ? undefined : judgeQueue(place, options.force);
+    if (queue) verdicts.push(queue);
     const segment = judgeSegment(place, options.force);
     const set = judgeSet(place, segment?.inUse === true, options.force);
     for (const v of [segment, set]) if (v) verdicts.push(v);

@@ -76,7 +76,7 @@ export async function runInspectQueue(options: InspectQueueOptions, say: Narrato
   const st = statQueue(msqid);
   const size = Math.max(...options.lab.structs.map((s) => s.size));
   const messages = peekMessages(msqid, Math.max(size, 8192));
-  const describe = (m: Message): string => options.lab.describeMessage?.(m.type, m.data) ?? `${m.data.byteLength} bytes`;
+  const describe = (m: Message): string => options.lab.describeMessage?.(m.type, m.data).text ?? `${m.data.byteLength} bytes`;
   if (options.json) {
     say.block(
       JSON.stringify(

@@ -39,8 +39,8 @@ export function decodeJob(data: Uint8Array): Job | undefined {
 }
 
 /** One line for a message on the queue, as `inspect --lab queue` lists them. */
-export function describeJob(type: number, data: Uint8Array): string {
+export function describeJob(type: number, data: Uint8Array): { text: string; ours: boolean } {
   const job = decodeJob(data);
-  if (!job) return `not a job: ${data.byteLength} bytes (a job is ${JOB.size})`;
-  return `for worker ${type}: job ${job.sequence}${job.last ? ', the last (end of work)' : `, "${job.text}"`}`;
+  if (!job) return { text: `not a job: ${data.byteLength} bytes (a job is ${JOB.size})`, ours: false };
+  return { text: `for worker ${type}: job ${job.sequence}${job.last ? ', the last (end of work)' : `, "${job.text}"`}`, ours: true };
 }
