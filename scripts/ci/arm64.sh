@@ -22,7 +22,8 @@ export IPC_LAB_BASE_IMAGE=ipc-lab/base:offline-arm64 IPC_LAB_NODE_IMAGE=ipc-lab/
   IPC_LAB_BUILD_NETWORK=none IPC_LAB_IMAGE=ipc-lab:arm64 IPC_LAB_TEST_IMAGE=ipc-lab-test:arm64
 # What depends on the architecture (see above); everything else runs natively in the other stages.
 ARCH_TESTS=(test/labs/message/contract.test.ts test/sysv/shm.test.ts test/sysv/sem.test.ts test/sysv/sem-prepared.test.ts
-  test/labs/message/codec.test.ts test/labs/message/interop.test.ts test/labs/race/race.test.ts test/labs/ring/ring.test.ts)
+  test/labs/message/codec.test.ts test/labs/message/interop.test.ts test/labs/race/race.test.ts test/labs/ring/ring.test.ts
+  test/sysv/msg.test.ts test/labs/queue/queue.test.ts)
 part() { printf 'arm64 (%ss): %s\n' "$SECONDS" "$*"; }
 
 part "offline arm64 images and npm packages"

@@ -1,7 +1,7 @@
-// The C structs of System V IPC, per architecture, against gcc: shmid_ds (with ipc_perm), semid_ds, sembuf, timespec.
+// The C structs of System V IPC, per architecture, against gcc: shmid_ds (with ipc_perm), semid_ds, sembuf, timespec, msqid_ds.
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
-import { semStructsFor, structsFor } from '../../src/libc/structs.ts';
+import { msgStructsFor, semStructsFor, structsFor } from '../../src/libc/structs.ts';
 import { assertLayoutWithGcc } from '../support/gcc-layout.ts';
 
 describe.each(['x64', 'arm64'] as const)('struct shmid_ds on %s', (arch) => {
@@ -42,5 +42,18 @@ describe('struct semid_ds differs between the 64-bit arches, unlike shmid_ds', (
     for (const arch of ['x64', 'arm64'] as const) {
       expect(semStructsFor(arch).SEMID_DS.members?.sem_perm).toMatchObject({ offset: 0, type: { size: 48 } });
     }
+  });
+});
+
+describe.each(['x64', 'arm64'] as const)('struct msqid_ds on %s', (arch) => {
+  const { MSQID_DS } = msgStructsFor(arch);
+
+  it('has every field where glibc puts it (checked by gcc at compile time)', () => {
+    assertLayoutWithGcc(arch, ['sys/msg.h'], { msqid_ds: MSQID_DS }, ['__glibc_reserved']);
+  });
+
+  it('is the 120-byte struct of both 64-bit ABIs, msg_qbytes at 88', () => {
+    expect(koffi.sizeof(MSQID_DS)).toBe(120);
+    expect(koffi.offsetof(MSQID_DS, 'msg_qbytes')).toBe(88);
   });
 });

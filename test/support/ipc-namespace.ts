@@ -104,17 +104,35 @@ export class IpcNamespace {
       .map((l) => Number(l.trim().split(/\s+/)[0]));
   }
 
+  /** Keys of the namespace's message queues, from /proc/sysvipc/msg as seen inside it. */
+  queueKeys(): number[] {
+    const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/msg']);
+    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/msg failed: ${out.stderr}`);
+    return out.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '')
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
+  }
+
   segmentWithKey(key: number): SegmentRow | undefined {
     return this.segments().find((s) => s.key === (key | 0));
   }
 
-  /** Removes the segment and the semaphore set with this key, where there are (the test's own). */
+  /** Removes the segment, the semaphore set and the message queue with this key, where there are (the test's own). */
   removeKey(key: number): void {
     const row = this.segmentWithKey(key);
     if (row) {
       const [cmd, ...args] = this.wrap(['ipcrm', '-m', String(row.shmid)]);
       const out = spawnSync(cmd!, args, { encoding: 'utf8' });
       if (out.status !== 0) throw new Error(`ipcrm -m ${row.shmid} failed: ${out.stderr}`);
+    }
+    if (this.queueKeys().includes(key | 0)) {
+      const [cmd, ...args] = this.wrap(['ipcrm', '-Q', String(key >>> 0)]);
+      const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`ipcrm -Q ${key >>> 0} failed: ${out.stderr}`);
     }
     if (this.semaphoreSetKeys().includes(key | 0)) {
       const [cmd, ...args] = this.wrap(['ipcrm', '-S', String(key >>> 0)]);

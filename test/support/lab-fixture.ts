@@ -1,8 +1,8 @@
 /**
  * The setup every process test shares: a fresh IPC namespace and a random key per test, the
  * lab processes it started stopped with SIGTERM afterwards (as a user would), and a check that
- * nothing with the test's key is left: no segment, no semaphore set. A test that leaves one
- * behind fails.
+ * nothing with the test's key is left: no segment, no semaphore set, no message queue. A test
+ * that leaves one behind fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,12 +67,13 @@ export function labFixture(): LabFixture {
     const leftovers = {
       segment: fixture.ns.segmentWithKey(key),
       semaphoreSets: fixture.ns.semaphoreSetKeys().filter((k) => k === key).length,
+      queues: fixture.ns.queueKeys().filter((k) => k === key).length,
     };
     fixture.ns.dispose([key]);
     rmSync(dir, { recursive: true, force: true });
     running = [];
     fixtures = [];
-    expect(leftovers, 'the test left IPC objects behind').toEqual({ segment: undefined, semaphoreSets: 0 });
+    expect(leftovers, 'the test left IPC objects behind').toEqual({ segment: undefined, semaphoreSets: 0, queues: 0 });
   });
 
   return fixture;

@@ -28,7 +28,7 @@ export const JOB = layoutStruct('job', 0, [
 export const WORKER_TYPES = [1, 2] as const;
 /** The queue's capacity: 8 jobs of 32 bytes. A slow worker makes it full. */
 export const QUEUE_BYTES = 8 * JOB.size;
-export const DEFAULT_JOBS = 12;
+export const DEFAULT_JOBS = 20; // 10 of each type: more than the queue holds, so a slow worker fills it
 
 export const QUEUE_LAB: Lab = {
   name: 'queue',

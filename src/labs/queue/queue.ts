@@ -42,6 +42,8 @@ export interface QueueOptions {
 }
 
 const POLL_MS = 10;
+/** The largest message Linux takes by default (MSGMAX, /proc/sys/kernel/msgmax). */
+const MSGMAX = 8192;
 
 /** The queue went away while in use, or the other side never came. */
 export class QueueGoneError extends LabError {
@@ -185,7 +187,8 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
     const got = await waitFor(
       () => {
         try {
-          message = receive(msqid, { type, maxBytes: JOB.size, noWait: true });
+          // Room for the largest message a queue takes (MSGMAX): a foreign one is then judged by its size, not E2BIG.
+          message = receive(msqid, { type, maxBytes: MSGMAX, noWait: true });
           return message;
         } catch (error) {
           if (isErrno(error, 'gone'))
@@ -193,9 +196,13 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
           throw error;
         }
       },
-      { every: POLL_MS, stop },
+      { every: POLL_MS, stop, deadline: Date.now() + options.timeout * 1000 },
     );
-    if ('timedOut' in got) throw new Error('unreachable: the wait has no deadline');
+    if ('timedOut' in got)
+      throw new QueueGoneError(
+        `no job of type ${type} for ${options.timeout} s, and no last message: the dispatcher is stuck or was killed ` +
+          '(a killed dispatcher leaves its queue: `ipc-lab clean --force` removes it)',
+      );
     const job = decodeJob(got.value.data);
     if (!job)
       throw new QueueGoneError(
