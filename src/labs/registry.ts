@@ -18,8 +18,8 @@ export interface Lab {
   readonly summary: string;
   /** Its ftok project id: every lab keys its objects off the same key file. */
   readonly projectId: number;
-  /** What the lab keeps in the kernel under its key: a segment (the default) or a message queue. */
-  readonly kind?: 'segment' | 'queue';
+  /** What the lab keeps: a System V segment under its key (the default), a message queue, or a POSIX object with a name. */
+  readonly kind?: 'segment' | 'queue' | 'posix';
   /** The four bytes at the start of its segment (none for a queue). */
   readonly magic: string;
   /** Its semaphore set's semaphores by number; none means the lab makes no set. */

@@ -1,7 +1,7 @@
 /**
- * The one choke point for failed system calls: every System V call that fails becomes a
- * SysvError naming the call, its arguments, and the errno, with a hint for the errnos that
- * teach something. Call sites never write their own messages for a failed call, and ask what
+ * The one choke point for failed system calls: every System V call, and every POSIX shared
+ * memory and semaphore call (../posix/), that fails becomes a SysvError naming the call, its
+ * arguments, and the errno, with a hint for the errnos that teach something. Call sites never write their own messages for a failed call, and ask what
  * went wrong through one predicate, isErrno, with names or named sets.
  */
 import { constants } from 'node:os';
@@ -15,9 +15,9 @@ const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has(value)) errnoNames.set(value, name);
 
 /**
- * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO` or `msg:ERRNO` for
- * the semaphore and message queue calls, then `ERRNO` (which speaks of segments: the shared
- * memory calls use those). A hint
+ * What to do next, one line each. Looked up as `call:ERRNO`, then `sem:ERRNO`, `msg:ERRNO` or
+ * `posix:ERRNO` for the System V semaphore, message queue and POSIX calls, then `ERRNO` (which
+ * speaks of System V segments: the shared memory calls use those). A hint
  * that names the object takes it from the call's arguments, so it shows the real key.
  */
 type Hint = string | ((args: CallArgs) => string);
@@ -53,6 +53,21 @@ const hints: Readonly<Record<string, Hint>> = {
   'msg:EINVAL': 'the msqid is not a live queue (it may have been removed): check `ipcs -q`',
   'msg:EPERM':
     'only the owner, the creator or a privileged process may change or remove the queue (and only root may raise msg_qbytes above MSGMNB)',
+  'shm_open:ENOENT': (args) =>
+    `no POSIX shared memory object ${args.name ?? ''} in this /dev/shm: start the server first; in a container, /dev/shm is the ` +
+    "container's own tmpfs unless it shares the server's IPC namespace (in compose: ipc: \"service:posix-server\"), which shares /dev/shm too",
+  'shm_open:EEXIST': (args) =>
+    `${args.name ?? 'the object'} already exists in /dev/shm: a server is running, or one died before shm_unlink; ` +
+    '`ipc-lab clean` removes the lab\'s own leftovers',
+  'shm_open:EACCES': "the object's mode does not let this user in: compare `ls -l /dev/shm` with `id`",
+  'shm_unlink:ENOENT': 'the name is gone already: someone unlinked it (the object lives on while it is mapped)',
+  'posix_fallocate:ENOSPC':
+    '/dev/shm is full: it is a tmpfs, and in a container its size is shm_size (in compose.yaml; Docker gives 64 MiB unless told ' +
+    'otherwise): ask for less, or raise shm_size',
+  'posix:ENOMEM': 'no memory or address space for the mapping: ask for less',
+  'posix:EINVAL': 'a size, offset or flag the call does not take (sizes must be above 0; mmap offsets page-aligned)',
+  'sem_timedwait:ETIMEDOUT': 'nobody posted the semaphore in time: is the other side running?',
+  'sem_trywait:EAGAIN': 'the semaphore is 0: sem_wait would block here',
   'semget:EEXIST': (args) =>
     `a semaphore set with this key already exists: look at it with \`ipcs -s\`, remove it with \`ipcrm -S ${args.key ?? '<key>'}\`, ` +
     'or open it without IPC_EXCL',
@@ -103,7 +118,7 @@ export class SysvError extends LabError {
     readonly args: CallArgs,
   ) {
     const code = errnoNames.get(errno) ?? `errno ${errno}`;
-    const family = call.startsWith('sem') ? 'sem' : call.startsWith('msg') ? 'msg' : undefined;
+    const family = POSIX_CALLS.has(call) ? 'posix' : call.startsWith('sem') ? 'sem' : call.startsWith('msg') ? 'msg' : undefined;
     const found = hints[`${call}:${code}`] ?? (family ? hints[`${family}:${code}`] : undefined) ?? hints[code];
     const hint = typeof found === 'function' ? found(args) : found;
     const argText = Object.entries(args)
@@ -136,6 +151,15 @@ export function isErrno(error: unknown, ...queries: readonly ErrnoQuery[]): erro
       ? (ERRNO_SETS[q as keyof typeof ERRNO_SETS] as readonly string[]).includes(error.code)
       : error.errno === constants.errno[q as ErrnoName],
   );
+}
+
+/** The POSIX calls (../posix/): their own hints, never the System V ones of a similar name. */
+const POSIX_CALLS = new Set(['shm_open', 'shm_unlink', 'ftruncate', 'posix_fallocate', 'mmap', 'munmap', 'close', 'fstat']);
+for (const call of ['sem_init', 'sem_destroy', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait', 'sem_getvalue']) POSIX_CALLS.add(call);
+
+/** Throws a SysvError for a call that returns the errno itself (0: success), as posix_fallocate does. */
+export function checkReturned(call: string, result: number, args: () => CallArgs): void {
+  if (result !== 0) throw new SysvError(call, result, args());
 }
 
 /** Throws a SysvError when an int-returning call returned -1; returns the result otherwise. */
