@@ -17,6 +17,7 @@ UNSAFE ?= 0                        ## 1: make race runs without the lock
 RACE_SECONDS ?= 3                  ## how long make race's reader reads
 RING_BYTES ?= 256MiB               ## how much make ring streams
 RING_SLOT_SIZE ?= 64KiB            ## the size of each ring slot, so of each message
+DESIGN ?= textbook                 ## make ring: textbook (one P and one V a message) or batched
 CYCLES ?= 50                       ## make soak: how many make up + make down
 START_INTERVAL ?= auto             ## auto: faster healthchecks while the server starts on Engine 25+; 0: never
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
@@ -33,10 +34,11 @@ override UNSAFE := $(strip $(UNSAFE))
 override RACE_SECONDS := $(strip $(RACE_SECONDS))
 override RING_BYTES := $(strip $(RING_BYTES))
 override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
+override DESIGN := $(strip $(DESIGN))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE STEP START_INTERVAL COMPOSE UP_FLAGS
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
 # The paths a student takes by mistake, caught before anything runs: make from another folder
@@ -108,12 +110,12 @@ race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with
 	@scripts/lab/pair.sh race race-writer race-reader
 
 .PHONY: ring
-ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
-	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE
+ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked (DESIGN=batched)
+	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE DESIGN
 	@scripts/lab/pair.sh ring ring-producer ring-consumer
 
 .PHONY: bench
-bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
+bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
 	mkdir -p out
 	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \
 	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status

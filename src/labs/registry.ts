@@ -7,7 +7,7 @@ import type { StructLayout } from '../layout/c-layout.ts';
 import { verdict as messageVerdict } from './message/codec.ts';
 import { MESSAGE_LAB } from './message/contract.ts';
 import { RACE_LAB } from './race/contract.ts';
-import { RING_LAB } from './ring/contract.ts';
+import { BATCHED_RING_LAB, RING_LAB } from './ring/contract.ts';
 
 export interface Lab {
   /** One word: `inspect --lab ring`. */
@@ -41,7 +41,7 @@ export interface Verdict {
   readonly text: string;
 }
 
-const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB];
+const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB, BATCHED_RING_LAB];
 
 /** Every lab, in the order the tools go through them. */
 export function allLabs(): readonly Lab[] {
