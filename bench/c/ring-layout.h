@@ -17,11 +17,15 @@ struct ring_header {          /* at offset 0 of the segment                     
 };
 struct ring_producer {        /* batched: at offset 64, written by the producer only          */
     uint32_t head;            /* messages published                                          */
-    uint32_t sleeping;        /* 1 while it waits for a free slot                            */
 };
 struct ring_consumer {        /* batched: at offset 128, written by the consumer only         */
     uint32_t tail;            /* messages taken                                              */
-    uint32_t sleeping;        /* 1 while it waits for a message                              */
+};
+struct producer_sleeps {      /* batched: at offset 192, written by the producer only         */
+    uint32_t sleeps;          /* odd while it sleeps, waiting for a free slot                */
+};
+struct consumer_sleeps {      /* batched: at offset 256, written by the consumer only         */
+    uint32_t sleeps;          /* odd while it sleeps, waiting for a message                  */
 };
 struct ring_slot {            /* N of them, each on a 64-byte boundary                        */
     uint32_t length;          /* data bytes in this slot; 0 marks the end of the stream      */
@@ -30,9 +34,11 @@ struct ring_slot {            /* N of them, each on a 64-byte boundary          
 };
 
 #define RING_SLOTS_OFFSET      64    /* textbook: the header, padded to a cache line         */
-#define BATCHED_SLOTS_OFFSET   192   /* batched: the header and each side's line             */
+#define BATCHED_SLOTS_OFFSET   320   /* batched: the header and a line for each of four words */
 #define RING_PRODUCER_OFFSET   64
 #define RING_CONSUMER_OFFSET   128
+#define PRODUCER_SLEEPS_OFFSET 192
+#define CONSUMER_SLEEPS_OFFSET 256
 #define RING_SLOT_ALIGN        64
 #define RING_SEM_EMPTY 0             /* textbook: free slots, starts at N                    */
 #define RING_SEM_FULL  1             /* textbook: filled slots, starts at 0                  */

@@ -85,12 +85,21 @@ export interface Machine {
   readonly node: string;
 }
 
-/** The two lines before the progress dots: the machine, and what each figure is. */
-export function heading(host: Machine, repeats: number, ringBytes: number, totals: ReadonlyMap<number, number>, quick: boolean): string {
-  const sizes = [...totals].map(([size, bytes]) => `${kib(size)}: ${bytes >> 20} MiB`).join(', ');
+/** The lines before the progress dots: the machine, and what each figure is. */
+export function heading(
+  host: Machine,
+  repeats: number,
+  ringBytes: number,
+  totals: ReadonlyMap<number, number>,
+  warmUps: ReadonlyMap<number, number>,
+  quick: boolean,
+): string {
+  const sizes = [...totals].map(([size, bytes]) => `${kib(size)}: ${bytes / 2 ** 20} MiB`).join(', ');
+  const warm = [...warmUps].map(([size, messages]) => `${messages} at ${kib(size)}`).join(', ');
   return [
     `ipc-lab benchmark on ${host.cpu} (${host.cpus} CPUs), Linux ${host.kernel}, Node ${host.node}${quick ? ', --quick' : ''}`,
     `each figure the median of ${repeats} runs; ring of ${ringBytes >> 10} KiB; ${sizes}`,
+    `the first messages of each transfer are left out, in Node and C alike, while V8 optimizes: ${warm}`,
   ].join('\n');
 }
 

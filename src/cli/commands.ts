@@ -371,6 +371,12 @@ const COMMANDS: readonly Command[] = [
         parse: nonEmptyPath('a file to write'),
       }),
       noVerify: boolean('no-verify', 'skip the SHA-256 (to measure the transfer alone)'),
+      warmUp: valued('warm-up', {
+        arg: 'N',
+        help: 'consumer: leave the first N messages out of the MB/s, while V8 optimizes the loop (the benchmark does); default 0',
+        fallback: 0,
+        parse: wholeNumber(0, 2 ** 31),
+      }),
       design: valued<'textbook' | 'batched'>('design', {
         env: 'IPC_LAB_RING_DESIGN',
         arg: 'DESIGN',

@@ -42,8 +42,12 @@ function benchOutput(scale: number, mbps: number, us: number): string {
       3,
       1 << 20,
       new Map([
-        [4096, 256 << 20],
-        [65536, 1 << 30],
+        [4096, 512 << 20],
+        [65536, 2 ** 31],
+      ]),
+      new Map([
+        [4096, 32768],
+        [65536, 8192],
       ]),
       false,
     )}`,

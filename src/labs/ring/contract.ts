@@ -110,35 +110,45 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 //   struct ring_header           at offset 0, as above, with the magic "IPCQ"
 //   struct ring_producer {       at offset 64, a cache line of its own: only the producer writes it
 //       uint32_t head;           messages published: slot head % N is next; a release store,
-//                                after the slot's length, sequence and data are written
-//       uint32_t sleeping;       1 while the producer waits for a free slot (the consumer wakes it)
-//   };
+//   };                           after the slot's length, sequence and data are written
 //   struct ring_consumer {       at offset 128: only the consumer writes it
 //       uint32_t tail;           messages taken: slot tail % N is next; a release store, after
-//                                the slot's data is copied out
-//       uint32_t sleeping;       1 while the consumer waits for a message (the producer wakes it)
-//   };
-//   struct ring_slot             N of them from offset 192, at 192 + i * stride, as above
+//   };                           the slot's data is copied out
+//   struct producer_sleeps {     at offset 192: only the producer writes it
+//       uint32_t sleeps;         odd while the producer sleeps, waiting for a free slot: it adds
+//   };                           1 before it sleeps and 1 after it wakes (the consumer wakes it)
+//   struct consumer_sleeps {     at offset 256: only the consumer writes it
+//       uint32_t sleeps;         odd while the consumer sleeps, waiting for a message (the
+//   };                           producer wakes it)
+//   struct ring_slot             N of them from offset 320, at 320 + i * stride, as above
 //
-// Slot i is free while head - tail < N. A side that finds nothing to do looks again for a while
-// (spinning, when it has a CPU of its own), then sets its `sleeping`, looks once more, and blocks
-// on its semaphore: 0, `data`, the consumer's; 1, `space`, the producer's (both start at 0). The
-// other side, after each release store of its index, reads `sleeping` and, if it is 1, wakes it
-// with a V. Store then load on one side, store then load on the other (both sequentially
-// consistent): one of the two always sees the other's store, so no wake-up is lost. A wake-up
-// can come when nothing is to be done any more; the woken side looks again.
+// Each word has a cache line of its own: head and tail change with every message, and each side
+// reads the other's `sleeps` after every message, which costs nothing while that line stays in
+// its cache, that is, while the other side does not sleep.
+//
+// The segment and a set of two semaphores share one key: ftok(key file, 'Q') (0x51), or an
+// explicit key. The producer creates both (IPC_EXCL, mode 0600, both semaphores 0), writes the
+// header with the magic "IPCQ" last, and streams once a consumer has attached (read-write: it
+// writes its tail). Slot i is free while head - tail < N (unsigned 32-bit arithmetic). Message
+// m goes into slot m mod N with sequence m, as in the textbook ring; length 0 ends the stream,
+// total_bytes, sha256 and ended written before that last head.
+//
+// A side that finds nothing to do looks again for a while (spinning, when it has a CPU of its
+// own), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
+// the consumer's; 1, `space`, the producer's. The other side, after each release store of its
+// index, reads the sleeper's `sleeps`; if it is odd and not the value it last posted for, it
+// wakes it with a V, once. The consumer wakes the producer only once half the ring is free.
+// Store then load on one side, store then load on the other (both sequentially consistent): one
+// of the two always sees the other's store, so no wake-up is lost. A woken side, or one whose
+// semtimedop of at most 100 ms timed out, looks again before it sleeps again.
 
 export const BATCHED_RING_PROJECT_ID = 0x51; // 'Q': the same key file, another key
 export const BATCHED_RING_MAGIC = 'IPCQ';
-export const RING_PRODUCER = layoutStruct('ring_producer', 64, [
-  { name: 'head', ctype: 'uint32_t' },
-  { name: 'sleeping', ctype: 'uint32_t' },
-]);
-export const RING_CONSUMER = layoutStruct('ring_consumer', 128, [
-  { name: 'tail', ctype: 'uint32_t' },
-  { name: 'sleeping', ctype: 'uint32_t' },
-]);
-export const BATCHED_SLOTS_OFFSET = 192; // the header, and each side's line
+export const RING_PRODUCER = layoutStruct('ring_producer', 64, [{ name: 'head', ctype: 'uint32_t' }]);
+export const RING_CONSUMER = layoutStruct('ring_consumer', 128, [{ name: 'tail', ctype: 'uint32_t' }]);
+export const PRODUCER_SLEEPS = layoutStruct('producer_sleeps', 192, [{ name: 'sleeps', ctype: 'uint32_t' }]);
+export const CONSUMER_SLEEPS = layoutStruct('consumer_sleeps', 256, [{ name: 'sleeps', ctype: 'uint32_t' }]);
+export const BATCHED_SLOTS_OFFSET = 320; // the header, and a line for each of the four words
 export const BATCHED_SEM = {
   // wake-up channels, both starting at 0
   data: 0, // the consumer sleeps on it; the producer posts
@@ -156,7 +166,7 @@ export function batchedSegmentSize(slots: number, slotSize: number): number {
 
 /** The header, the two sides' lines, and every slot, as far as they fit. */
 function batchedLayout(bytes: Uint8Array): StructLayout[] {
-  const structs: StructLayout[] = [RING_HEADER, RING_PRODUCER, RING_CONSUMER];
+  const structs: StructLayout[] = [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS];
   const geometry = ringGeometry(bytes);
   if (!geometry) return structs;
   for (let i = 0; i < geometry.slots && batchedSlotOffset(geometry.slotSize, i + 1) <= bytes.length; i++) {
@@ -171,7 +181,7 @@ export const BATCHED_RING_LAB: Lab = {
   projectId: BATCHED_RING_PROJECT_ID,
   magic: BATCHED_RING_MAGIC,
   semaphores: ['data', 'space'],
-  structs: [RING_HEADER, RING_PRODUCER, RING_CONSUMER, RING_SLOT],
+  structs: [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT],
   layout: batchedLayout,
   marks: {
     magic: 'M',
@@ -182,7 +192,7 @@ export const BATCHED_RING_LAB: Lab = {
     sha256: 'h',
     head: 'H',
     tail: 'T',
-    sleeping: 's',
+    sleeps: 's',
     length: 'l',
     sequence: 'q',
     data: 'd',

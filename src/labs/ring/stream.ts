@@ -29,6 +29,19 @@ export class Stream {
   readonly hash: Hash | undefined;
   /** The semops this side made: its kernel crossings for the stream (the benchmark counts them). */
   semops = 0;
+  /**
+   * The consumer's clock: it starts when message `warmUp` is taken (0: the first), not while it
+   * waited for the producer to begin; `timedFrom` is what it had received by then.
+   */
+  firstAt: bigint | undefined;
+  timedFrom = 0;
+  warmUp = 0;
+
+  /** Starts the consumer's clock (see firstAt), `received` bytes in. */
+  startClock(received: number): void {
+    this.firstAt = process.hrtime.bigint();
+    this.timedFrom = received;
+  }
   #lastTurn = Date.now();
 
   constructor(
@@ -105,11 +118,8 @@ export class Stream {
   }
 
   /** A slot as the consumer takes it: message `expected`, at most `slotSize` bytes. Its length. */
-  checkSlot(lengthAt: number, sequenceAt: number, expected: number, index: number, slotSize: number): number {
-    const view = this.view;
-    const seen = view.getUint32(sequenceAt);
+  checkSlot(seen: number, length: number, expected: number, index: number, slotSize: number): number {
     if (seen !== expected) throw new PeerGoneError(`slot ${index} holds message ${seen}, expected ${expected}: the ring is out of order`);
-    const length = view.getUint32(lengthAt);
     if (length > slotSize) throw new PeerGoneError(`slot ${index} claims ${length} bytes, more than the slot size ${slotSize}`);
     return length;
   }

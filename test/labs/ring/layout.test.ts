@@ -12,6 +12,8 @@ import { placeStruct, type StructLayout } from '../../../src/layout/c-layout.ts'
 import {
   BATCHED_SEM,
   BATCHED_SLOTS_OFFSET,
+  CONSUMER_SLEEPS,
+  PRODUCER_SLEEPS,
   batchedSlotOffset,
   RING_CONSUMER,
   RING_HEADER,
@@ -43,11 +45,13 @@ describe('bench/c/ring-layout.h', () => {
     const lines = [
       '#include <stddef.h>',
       '#include "ring-layout.h"',
-      ...[RING_HEADER, RING_PRODUCER, RING_CONSUMER, RING_SLOT].flatMap(structAsserts),
+      ...[RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT].flatMap(structAsserts),
       equal('RING_SLOTS_OFFSET', RING_SLOTS_OFFSET),
       equal('BATCHED_SLOTS_OFFSET', BATCHED_SLOTS_OFFSET),
       equal('RING_PRODUCER_OFFSET', RING_PRODUCER.offset),
       equal('RING_CONSUMER_OFFSET', RING_CONSUMER.offset),
+      equal('PRODUCER_SLEEPS_OFFSET', PRODUCER_SLEEPS.offset),
+      equal('CONSUMER_SLEEPS_OFFSET', CONSUMER_SLEEPS.offset),
       equal('RING_SLOT_ALIGN', RING_SLOT_ALIGN),
       equal('RING_SEM_EMPTY', RING_SEM.empty),
       equal('RING_SEM_FULL', RING_SEM.full),
