@@ -191,9 +191,9 @@ async function main(): Promise<void> {
       pingpong: compile(dir, 'pingpong'),
     };
     const host = machine();
-    process.stdout.write(
-      `${heading(host, REPEATS, RING_BYTES, new Map(SIZES.map((size) => [size, total(size)])), new Map(SIZES.map((size) => [size, warmUp(size)])), quick)}\n\n`,
-    );
+    const totals = new Map(SIZES.map((size) => [size, total(size)]));
+    const warmUps = new Map(SIZES.map((size) => [size, warmUp(size)]));
+    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, totals, warmUps, quick)}\n\n`);
 
     const rows: ThroughputRow[] = [];
     // Progress on stdout, like the tables: two streams would interleave unpredictably in a pipe.
