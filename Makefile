@@ -17,6 +17,7 @@ UNSAFE ?= 0                        ## 1: make race runs without the lock
 RACE_SECONDS ?= 3                  ## how long make race's reader reads
 RING_BYTES ?= 256MiB               ## how much make ring streams
 RING_SLOT_SIZE ?= 64KiB            ## the size of each ring slot, so of each message
+DESIGN ?= textbook                 ## make ring: textbook (one P and one V a message) or batched
 QUEUE_JOBS ?= 20                   ## how many jobs make queue's dispatcher sends
 QUEUE_DELAY ?= 0.3                 ## seconds make queue's worker 2 takes over each job
 CYCLES ?= 50                       ## make soak: how many make up + make down
@@ -35,12 +36,13 @@ override UNSAFE := $(strip $(UNSAFE))
 override RACE_SECONDS := $(strip $(RACE_SECONDS))
 override RING_BYTES := $(strip $(RING_BYTES))
 override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
+override DESIGN := $(strip $(DESIGN))
 override QUEUE_JOBS := $(strip $(QUEUE_JOBS))
 override QUEUE_DELAY := $(strip $(QUEUE_DELAY))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE QUEUE_JOBS QUEUE_DELAY STEP START_INTERVAL COMPOSE UP_FLAGS
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
 # The paths a student takes by mistake, caught before anything runs: make from another folder
@@ -112,8 +114,8 @@ race: preflight ## The race lab: torn reads without a lock (UNSAFE=1), none with
 	@scripts/lab/group.sh race race-writer race-reader
 
 .PHONY: ring
-ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked
-	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE
+ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory, SHA-256 checked (DESIGN=batched)
+	@scripts/lab/check-vars.sh ring RING_BYTES RING_SLOT_SIZE DESIGN
 	@scripts/lab/group.sh ring ring-producer ring-consumer
 
 .PHONY: queue
@@ -122,7 +124,7 @@ queue: preflight ## The message queue lab: a dispatcher, two workers each taking
 	@scripts/lab/group.sh queue queue-dispatcher queue-worker-1 queue-worker-2
 
 .PHONY: bench
-bench: preflight ## Benchmark: the ring against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
+bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
 	mkdir -p out
 	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \
 	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status

@@ -26,6 +26,7 @@ for name in "$@"; do
     STEP) seconds STEP || bad STEP 'give the seconds the server pauses after each field, from 0 to 3600' 'STEP=1' ;;
     RACE_SECONDS) seconds RACE_SECONDS || bad RACE_SECONDS 'give how long the reader reads, in seconds from 0 to 3600' 'RACE_SECONDS=3' ;;
     UNSAFE) [[ $UNSAFE == 0 || $UNSAFE == 1 ]] || bad UNSAFE 'give 1 to run without the lock, or 0' 'UNSAFE=1' ;;
+    DESIGN) [[ $DESIGN == textbook || $DESIGN == batched ]] || bad DESIGN 'give textbook (one P and one V a message) or batched (head and tail in the segment)' 'DESIGN=batched' ;;
     RING_BYTES)
       n=$(bytes RING_BYTES) || { bad RING_BYTES 'give a size such as 4096, 64KiB, 256MiB or 1GiB' 'RING_BYTES=64MiB'; continue; }
       ((n > 0)) || bad RING_BYTES 'give a size above 0' 'RING_BYTES=64MiB' ;;

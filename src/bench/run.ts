@@ -24,10 +24,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = ['node', '--import', 'tsx'];
 const SIZES = [4096, 65536];
 const RING_BYTES = 1 << 20; // 1 MiB of slots, as the C reference uses
-const TOTAL: Record<number, number> = { 4096: 256 << 20, 65536: 1 << 30 };
+const TOTAL: Record<number, number> = { 4096: 512 << 20, 65536: 2 ** 31 };
+/**
+ * Messages left out of every figure at the start, in Node and in C alike: V8 runs a loop in its
+ * interpreter and baseline tiers before it optimizes it, which on these rings takes some 30000
+ * messages at 4 KiB and 5000 at 64 KiB. The figures are the steady state, as a long stream sees.
+ */
+const WARM_UP: Record<number, number> = { 4096: 32768, 65536: 8192 };
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const quick = process.argv.includes('--quick'); // for a smoke run: tenth of the data
 const total = (size: number): number => (quick ? TOTAL[size]! / 16 : TOTAL[size]!);
+const warmUp = (size: number): number => (quick ? WARM_UP[size]! / 16 : WARM_UP[size]!);
 
 const placements: Placement[] =
   availableParallelism() >= 2
@@ -45,34 +52,50 @@ function compile(dir: string, name: string): string {
   return out;
 }
 
-async function nodeRing(size: number, p: Placement): Promise<number> {
+/** One figure of a ring: its throughput, and the semops it made a message, both sides together. */
+interface RingFigure {
+  readonly mbps: number;
+  readonly semops: number;
+}
+
+async function nodeRing(size: number, p: Placement, design: 'textbook' | 'batched'): Promise<RingFigure> {
   const key = `0x${(randomKey() >>> 0).toString(16)}`;
-  const common = ['--key', key, '--no-verify'];
-  const producer = start(
-    pinned(p.cpus?.[0], [
-      ...NODE,
-      'src/cli.ts',
-      'ring',
-      'producer',
-      ...common,
-      '--bytes',
-      String(total(size)),
-      '--slot-size',
-      String(size),
-      '--slots',
-      String(RING_BYTES / size),
-    ]),
-  );
-  const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common]));
-  const [, text] = await Promise.all([output(producer, 'ring producer'), output(consumer, 'ring consumer')]);
-  const m = text.match(/consumer: (\d+) bytes in \d+ messages, ([\d.]+) MB\/s/);
-  if (!m) throw new Error(`no rate in the consumer's output:\n${text}`);
-  return Number(m[2]);
+  const common = ['--key', key, '--no-verify', '--design', design];
+  const slots = String(RING_BYTES / size);
+  const producerArgv = [
+    ...NODE,
+    'src/cli.ts',
+    'ring',
+    'producer',
+    ...common,
+    '--bytes',
+    String(total(size)),
+    '--slot-size',
+    String(size),
+    '--slots',
+    slots,
+  ];
+  const producer = start(pinned(p.cpus?.[0], producerArgv));
+  const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common, '--warm-up', String(warmUp(size))]));
+  const [sent, text] = await Promise.all([output(producer, 'ring producer'), output(consumer, 'ring consumer')]);
+  const m = text.match(/consumer: (\d+) bytes in (\d+) messages, ([\d.]+) MB\/s(?: \([^)]*\))?, (\d+) semops/);
+  const n = sent.match(/producer: \d+ bytes in \d+ messages, [\d.]+ MB\/s, (\d+) semops/);
+  if (!m || !n) throw new Error(`no rate or semops in the ring's output:\n${sent}\n${text}`);
+  return { mbps: Number(m[3]), semops: (Number(m[4]) + Number(n[1])) / (Number(m[2]) + 1) };
 }
 
 async function unixSocket(size: number, p: Placement, dir: string): Promise<number> {
   const path = join(dir, `bench-${process.pid}.sock`);
-  const receiver = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'socket-receive', path, String(total(size))]));
+  const receiver = start(
+    pinned(p.cpus?.[1], [
+      ...NODE,
+      'src/bench/stream-baseline.ts',
+      'socket-receive',
+      path,
+      String(total(size)),
+      String(warmUp(size) * size),
+    ]),
+  );
   await new Promise<void>((resolve) => receiver.stderr?.once('data', () => resolve()));
   const sender = start(
     pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]),
@@ -86,13 +109,25 @@ async function pipe(size: number, p: Placement): Promise<number> {
   // A shell pipeline, so that the pipe runs straight from one process to the other.
   const quote = (argv: string[]): string => argv.map((a) => `'${a}'`).join(' ');
   const sender = quote(pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'stdout-send', String(size), String(total(size))]));
-  const receiver = quote(pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'stdin-receive', String(total(size))]));
+  const receiver = quote(
+    pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'stdin-receive', String(total(size)), String(warmUp(size) * size)]),
+  );
   return mbps(lastJson(await output(start(['sh', '-c', `${sender} | ${receiver}`]), 'pipe')));
 }
 
-async function cRing(binary: string, size: number, p: Placement): Promise<number> {
+async function cRing(binary: string, size: number, p: Placement): Promise<RingFigure> {
   const cpuArgs = p.cpus ? p.cpus.map(String) : [];
-  return mbps(lastJson(await output(start([binary, String(size), String(total(size)), String(RING_BYTES), ...cpuArgs]), 'C ring')));
+  const r = lastJson<{ bytes: number; seconds: number; messages: number; semops: number }>(
+    await output(start([binary, String(size), String(total(size)), String(RING_BYTES), String(warmUp(size)), ...cpuArgs]), 'C ring'),
+  );
+  return { mbps: mbps(r), semops: r.semops / r.messages };
+}
+
+/** A measure run REPEATS times: the run with the median throughput. */
+async function repeatRing(measure: () => Promise<RingFigure>): Promise<RingFigure> {
+  const runs: RingFigure[] = [];
+  for (let i = 0; i < REPEATS; i++) runs.push(await measure());
+  return runs.sort((a, b) => a.mbps - b.mbps)[Math.floor(runs.length / 2)]!;
 }
 
 async function cMemcpy(binary: string, size: number): Promise<number> {
@@ -149,9 +184,16 @@ function machine(): Machine & { readonly date: string } {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-bench-'));
   try {
-    const bin = { ring: compile(dir, 'shm-ring'), memcpy: compile(dir, 'memcpy'), pingpong: compile(dir, 'pingpong') };
+    const bin = {
+      ring: compile(dir, 'shm-ring'),
+      batched: compile(dir, 'shm-ring-batched'),
+      memcpy: compile(dir, 'memcpy'),
+      pingpong: compile(dir, 'pingpong'),
+    };
     const host = machine();
-    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, new Map(SIZES.map((size) => [size, total(size)])), quick)}\n\n`);
+    const totals = new Map(SIZES.map((size) => [size, total(size)]));
+    const warmUps = new Map(SIZES.map((size) => [size, warmUp(size)]));
+    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, totals, warmUps, quick)}\n\n`);
 
     const rows: ThroughputRow[] = [];
     // Progress on stdout, like the tables: two streams would interleave unpredictably in a pipe.
@@ -159,12 +201,15 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       for (const p of placements) {
         for (const [measure, run] of [
-          [MEASURES.nodeRing, () => nodeRing(size, p)],
-          [MEASURES.unixSocket, () => unixSocket(size, p, dir)],
-          [MEASURES.pipe, () => pipe(size, p)],
-          [MEASURES.cRing, () => cRing(bin.ring, size, p)],
+          [MEASURES.nodeTextbook, () => repeatRing(() => nodeRing(size, p, 'textbook'))],
+          [MEASURES.nodeBatched, () => repeatRing(() => nodeRing(size, p, 'batched'))],
+          [MEASURES.cTextbook, () => repeatRing(() => cRing(bin.ring, size, p))],
+          [MEASURES.cBatched, () => repeatRing(() => cRing(bin.batched, size, p))],
+          [MEASURES.unixSocket, async () => ({ mbps: await repeat(REPEATS, () => unixSocket(size, p, dir)), semops: undefined })],
+          [MEASURES.pipe, async () => ({ mbps: await repeat(REPEATS, () => pipe(size, p)), semops: undefined })],
         ] as const) {
-          rows.push({ measure, placement: p.name, size, mbps: await repeat(REPEATS, run) });
+          const figure: { mbps: number; semops: number | undefined } = await run();
+          rows.push({ measure, placement: p.name, size, ...figure });
           process.stdout.write('.');
         }
       }

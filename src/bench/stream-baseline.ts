@@ -1,10 +1,11 @@
 /**
  * The baselines for the ring buffer benchmark: the same transfer between two Node processes
- * over a Unix domain socket, and over a pipe. The receiver times from its first byte to its
- * last and prints one JSON line, as the ring consumer does.
+ * over a Unix domain socket, and over a pipe. The receiver times from its first byte past the
+ * warm-up (as the ring consumer leaves its first messages out) to its last, and prints one JSON
+ * line, as the ring consumer does.
  *
- *   stream-baseline.ts socket-receive PATH TOTAL      stream-baseline.ts socket-send PATH MESSAGE TOTAL
- *   stream-baseline.ts stdin-receive TOTAL            stream-baseline.ts stdout-send MESSAGE TOTAL
+ *   stream-baseline.ts socket-receive PATH TOTAL WARMUP   stream-baseline.ts socket-send PATH MESSAGE TOTAL
+ *   stream-baseline.ts stdin-receive TOTAL WARMUP         stream-baseline.ts stdout-send MESSAGE TOTAL
  */
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
@@ -21,27 +22,31 @@ async function send(out: Writable, message: number, total: number): Promise<void
   await once(out, 'finish');
 }
 
-async function receive(input: Readable, total: number): Promise<void> {
+async function receive(input: Readable, total: number, warmUp: number): Promise<void> {
   let received = 0;
   let started: bigint | undefined;
+  let from = 0;
   for await (const data of input) {
-    started ??= process.hrtime.bigint();
+    if (started === undefined && received >= warmUp) {
+      started = process.hrtime.bigint();
+      from = received;
+    }
     received += (data as Buffer).length;
     if (received >= total) break;
   }
   const seconds = Number(process.hrtime.bigint() - (started ?? process.hrtime.bigint())) / 1e9;
-  process.stdout.write(`${JSON.stringify({ bytes: received, seconds })}\n`);
+  process.stdout.write(`${JSON.stringify({ bytes: received - from, seconds })}\n`);
 }
 
 switch (role) {
   case 'socket-receive': {
-    const [path, total] = args;
+    const [path, total, warmUp = '0'] = args;
     const server = createServer();
     server.listen(path!);
     await once(server, 'listening');
     process.stderr.write('listening\n');
     const [socket] = (await once(server, 'connection')) as [Socket];
-    await receive(socket, Number(total));
+    await receive(socket, Number(total), Number(warmUp));
     socket.destroy();
     server.close();
     break;
@@ -54,7 +59,7 @@ switch (role) {
     break;
   }
   case 'stdin-receive':
-    await receive(process.stdin, Number(args[0]));
+    await receive(process.stdin, Number(args[0]), Number(args[1] ?? 0));
     break;
   case 'stdout-send':
     await send(process.stdout, Number(args[0]), Number(args[1]));

@@ -372,6 +372,22 @@ const COMMANDS: readonly Command[] = [
         parse: nonEmptyPath('a file to write'),
       }),
       noVerify: boolean('no-verify', 'skip the SHA-256 (to measure the transfer alone)'),
+      warmUp: valued('warm-up', {
+        arg: 'N',
+        help: 'consumer: leave the first N messages out of the MB/s, while V8 optimizes the loop (the benchmark does); default 0',
+        fallback: 0,
+        parse: wholeNumber(0, 2 ** 31),
+      }),
+      design: valued<'textbook' | 'batched'>('design', {
+        env: 'IPC_LAB_RING_DESIGN',
+        arg: 'DESIGN',
+        help: 'textbook: one P and one V per message; batched: head and tail in the segment, a semop only to wake a sleeping side',
+        fallback: 'textbook',
+        parse: (text, source) => {
+          if (text === 'textbook' || text === 'batched') return text;
+          throw new UsageError(`${source} is ${JSON.stringify(text)}: give textbook (one P and one V per message) or batched`);
+        },
+      }),
     },
     build: ({ noVerify, ...v }, role) => ({ ...v, verify: !noVerify, role: role as 'producer' | 'consumer' }),
     load: async () => (await import('../labs/ring/ring.ts')).runRing,

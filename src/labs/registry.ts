@@ -9,7 +9,7 @@ import { MESSAGE_LAB } from './message/contract.ts';
 import { describeJob } from './queue/codec.ts';
 import { QUEUE_LAB } from './queue/contract.ts';
 import { RACE_LAB } from './race/contract.ts';
-import { RING_LAB } from './ring/contract.ts';
+import { BATCHED_RING_LAB, RING_LAB } from './ring/contract.ts';
 
 export interface Lab {
   /** One word: `inspect --lab ring`. */
@@ -47,7 +47,13 @@ export interface Verdict {
   readonly text: string;
 }
 
-const labs: Lab[] = [{ ...MESSAGE_LAB, verdict: messageVerdict }, RACE_LAB, RING_LAB, { ...QUEUE_LAB, describeMessage: describeJob }];
+const labs: Lab[] = [
+  { ...MESSAGE_LAB, verdict: messageVerdict },
+  RACE_LAB,
+  RING_LAB,
+  BATCHED_RING_LAB,
+  { ...QUEUE_LAB, describeMessage: describeJob },
+];
 
 /** Every lab, in the order the tools go through them. */
 export function allLabs(): readonly Lab[] {

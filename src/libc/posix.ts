@@ -26,7 +26,9 @@ export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 export const SEM_T_SIZE = 32;
 
 /** The bits of struct stat that the lab reads, by fstat: st_size and st_mode. */
-export const shm_open: (name: string, oflag: number, mode: number) => number = libc.func('int shm_open(const char *name, int oflag, uint32_t mode)');
+export const shm_open: (name: string, oflag: number, mode: number) => number = libc.func(
+  'int shm_open(const char *name, int oflag, uint32_t mode)',
+);
 export const shm_unlink: (name: string) => number = libc.func('int shm_unlink(const char *name)');
 export const ftruncate: (fd: number, length: number) => number = libc.func('int ftruncate(int fd, int64_t length)');
 /** Returns the errno itself (0 on success), not -1: the one call here that does not set errno. */
@@ -48,7 +50,5 @@ export const sem_post: (sem: bigint) => number = libc.func('int sem_post(void *s
 export const sem_wait: (sem: bigint) => number = libc.func('int sem_wait(void *sem)');
 export const sem_trywait: (sem: bigint) => number = libc.func('int sem_trywait(void *sem)');
 /** `abstime` is a struct timespec (16 bytes) of CLOCK_REALTIME, as encodeTimespec in ./sem.ts makes. */
-export const sem_timedwait: (sem: bigint, abstime: Uint8Array) => number = libc.func(
-  'int sem_timedwait(void *sem, const void *abstime)',
-);
+export const sem_timedwait: (sem: bigint, abstime: Uint8Array) => number = libc.func('int sem_timedwait(void *sem, const void *abstime)');
 export const sem_getvalue: (sem: bigint, sval: Int32Array) => number = libc.func('int sem_getvalue(void *sem, _Out_ int *sval)');

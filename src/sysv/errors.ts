@@ -55,10 +55,10 @@ const hints: Readonly<Record<string, Hint>> = {
     'only the owner, the creator or a privileged process may change or remove the queue (and only root may raise msg_qbytes above MSGMNB)',
   'shm_open:ENOENT': (args) =>
     `no POSIX shared memory object ${args.name ?? ''} in this /dev/shm: start the server first; in a container, /dev/shm is the ` +
-    "container's own tmpfs unless it shares the server's IPC namespace (in compose: ipc: \"service:posix-server\"), which shares /dev/shm too",
+    'container\'s own tmpfs unless it shares the server\'s IPC namespace (in compose: ipc: "service:posix-server"), which shares /dev/shm too',
   'shm_open:EEXIST': (args) =>
     `${args.name ?? 'the object'} already exists in /dev/shm: a server is running, or one died before shm_unlink; ` +
-    '`ipc-lab clean` removes the lab\'s own leftovers',
+    "`ipc-lab clean` removes the lab's own leftovers",
   'shm_open:EACCES': "the object's mode does not let this user in: compare `ls -l /dev/shm` with `id`",
   'shm_unlink:ENOENT': 'the name is gone already: someone unlinked it (the object lives on while it is mapped)',
   'posix_fallocate:ENOSPC':
@@ -155,7 +155,8 @@ export function isErrno(error: unknown, ...queries: readonly ErrnoQuery[]): erro
 
 /** The POSIX calls (../posix/): their own hints, never the System V ones of a similar name. */
 const POSIX_CALLS = new Set(['shm_open', 'shm_unlink', 'ftruncate', 'posix_fallocate', 'mmap', 'munmap', 'close', 'fstat']);
-for (const call of ['sem_init', 'sem_destroy', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait', 'sem_getvalue']) POSIX_CALLS.add(call);
+for (const call of ['sem_init', 'sem_destroy', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait', 'sem_getvalue'])
+  POSIX_CALLS.add(call);
 
 /** Throws a SysvError for a call that returns the errno itself (0: success), as posix_fallocate does. */
 export function checkReturned(call: string, result: number, args: () => CallArgs): void {

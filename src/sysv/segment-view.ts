@@ -88,6 +88,29 @@ export class SegmentView {
     this.#bytes.set(source, offset);
   }
 
+  /**
+   * `count` windows (a ring's slots), the first at `first`, one every `stride` bytes, each
+   * `words` 32-bit words then `length` data bytes, made once: a copy through one allocates
+   * nothing, where read and write make a view of the range on every call. Guarded like the
+   * view itself, with the bounds checked here, once. `first` and `stride` must be multiples of 4.
+   */
+  windows(first: number, stride: number, count: number, words: number, length: number): SegmentWindows {
+    this.#dataFor(first, (count - 1) * stride + 4 * words + length);
+    if (first % 4 !== 0 || stride % 4 !== 0) throw new RangeError(`windows need 4-byte aligned offsets, not ${first} and ${stride}`);
+    const data = Array.from({ length: count }, (_, i) => {
+      const start = first + i * stride + 4 * words;
+      return this.#bytes.subarray(start, start + length);
+    });
+    const wordAt = Array.from({ length: count }, (_, i) => (first + i * stride) >>> 2);
+    return new SegmentWindows(data, wordAt, words, length, this.#words, this.readOnly, this.#isAttached);
+  }
+
+  /** The 32-bit word at `offset` (4-byte aligned), for Atomics, its bounds checked once. */
+  atomicWord(offset: number): AtomicWord {
+    this.#wordIndex(offset, false);
+    return new AtomicWord(this.#words, offset >>> 2, this.readOnly, this.#isAttached);
+  }
+
   /** memset(addr + offset, value, length). */
   fill(value: number, offset = 0, length = this.byteLength - offset): void {
     this.#writableFor(offset, length);
@@ -133,3 +156,102 @@ export class SegmentView {
     return offset >>> 2;
   }
 }
+
+/** Fixed windows onto a segment (see SegmentView.windows): copies in and out, checked, allocation-free. */
+export class SegmentWindows {
+  readonly #data: readonly Uint8Array[];
+  readonly #wordAt: readonly number[];
+  readonly #words: Int32Array;
+  readonly #isAttached: () => boolean;
+
+  constructor(
+    data: readonly Uint8Array[],
+    wordAt: readonly number[],
+    readonly headerWords: number,
+    readonly length: number,
+    words: Int32Array,
+    readonly readOnly: boolean,
+    isAttached: () => boolean,
+  ) {
+    this.#data = data;
+    this.#wordAt = wordAt;
+    this.#words = words;
+    this.#isAttached = isAttached;
+  }
+
+  /** Copies `source` (at most `length` bytes) to the data of window `i`. */
+  write(i: number, source: Uint8Array): void {
+    this.#writable();
+    this.#window(i, source.byteLength).set(source);
+  }
+
+  /** Copies the first `target.length` data bytes of window `i` into `target`. */
+  readInto(i: number, target: Uint8Array): void {
+    const window = this.#window(i, target.byteLength);
+    target.set(target.byteLength === this.length ? window : window.subarray(0, target.byteLength));
+  }
+
+  /** Header word `w` of window `i`, as an unsigned 32-bit number (the host's byte order: little-endian on both arches). */
+  word(i: number, w: number): number {
+    return this.#words[this.#wordIndex(i, w)]! >>> 0;
+  }
+
+  setWord(i: number, w: number, value: number): void {
+    this.#writable();
+    this.#words[this.#wordIndex(i, w)] = value;
+  }
+
+  #writable(): void {
+    if (this.readOnly)
+      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+  }
+
+  #window(i: number, bytes: number): Uint8Array {
+    if (!this.#isAttached()) throw notAttached();
+    const window = this.#data[i];
+    if (window === undefined || bytes > this.length)
+      throw new RangeError(`window ${i} of ${this.#data.length}, ${bytes} bytes: outside the windows of ${this.length} bytes`);
+    return window;
+  }
+
+  #wordIndex(i: number, w: number): number {
+    if (!this.#isAttached()) throw notAttached();
+    const at = this.#wordAt[i];
+    if (at === undefined || w < 0 || w >= this.headerWords) throw new RangeError(`word ${w} of window ${i}: outside the windows' headers`);
+    return at + w;
+  }
+}
+
+/** One 32-bit word of a segment, for Atomics.load (acquire) and Atomics.store (release). */
+export class AtomicWord {
+  readonly #words: Int32Array;
+  readonly #index: number;
+  readonly #isAttached: () => boolean;
+
+  constructor(
+    words: Int32Array,
+    index: number,
+    readonly readOnly: boolean,
+    isAttached: () => boolean,
+  ) {
+    this.#words = words;
+    this.#index = index;
+    this.#isAttached = isAttached;
+  }
+
+  /** Atomics.load, as an unsigned 32-bit number. */
+  load(): number {
+    if (!this.#isAttached()) throw notAttached();
+    return Atomics.load(this.#words, this.#index) >>> 0;
+  }
+
+  store(value: number): void {
+    if (!this.#isAttached()) throw notAttached();
+    if (this.readOnly)
+      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    Atomics.store(this.#words, this.#index, value | 0);
+  }
+}
+
+const notAttached = (): NotAttachedError =>
+  new NotAttachedError('the segment is no longer attached (shmdt was called): attach it again to read or write');

@@ -50,9 +50,9 @@ function gccAgrees(arch: Arch, structs: readonly StructLayout[]): void {
 }
 
 describe('the labs in the registry', () => {
-  it('are the message, race and ring labs, each with its own project id and magic', () => {
+  it('are the message, race and both ring labs, each with its own project id and magic', () => {
     const labs = allLabs();
-    expect(labs.map((l) => l.name)).toEqual(['message', 'race', 'ring']);
+    expect(labs.map((l) => l.name)).toEqual(['message', 'race', 'ring', 'ring-batched']);
     expect(new Set(labs.map((l) => l.projectId)).size).toBe(labs.length);
     expect(new Set(labs.map((l) => l.magic)).size).toBe(labs.length);
   });

@@ -117,6 +117,24 @@ export class IpcNamespace {
       .map((l) => Number(l.trim().split(/\s+/)[0]));
   }
 
+  /**
+   * How many processes wait in semop for semaphore `num` of the set with `key` to increase
+   * (semncnt), from `ipcs -s -i` inside the namespace: 1 once a side sleeps on it.
+   */
+  semaphoreWaiters(key: number, num: number): number {
+    const [list, ...listArgs] = this.wrap(['cat', '/proc/sysvipc/sem']);
+    const rows = spawnSync(list!, listArgs, { encoding: 'utf8' }).stdout.trim().split('\n').slice(1);
+    const row = rows.map((l) => l.trim().split(/\s+/)).find((f) => Number(f[0]) === (key | 0));
+    if (!row) throw new Error(`no semaphore set with key ${key >>> 0} in the namespace`);
+    const [cmd, ...args] = this.wrap(['ipcs', '-s', '-i', row[1]!]);
+    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`ipcs -s -i ${row[1]} failed: ${out.stderr}`);
+    // semnum value ncount zcount pid
+    const line = out.stdout.split('\n').find((l) => new RegExp(`^${num}\\s+\\d+\\s+\\d+`).test(l));
+    if (!line) throw new Error(`ipcs -s -i ${row[1]} shows no semaphore ${num}:\n${out.stdout}`);
+    return Number(line.trim().split(/\s+/)[2]);
+  }
+
   segmentWithKey(key: number): SegmentRow | undefined {
     return this.segments().find((s) => s.key === (key | 0));
   }

@@ -53,7 +53,12 @@ async function serve(options: PosixOptions, say: Narrator): Promise<number> {
     say.call('shm_open', `"${options.name}", O_RDWR|O_CREAT|O_EXCL, ${octalMode(options.mode)}`, 'fd', 'a file descriptor, like open(2)');
     say.call('ftruncate', `fd, ${options.size}`, '0', 'a new object is 0 bytes: this gives it its size');
     say.call('posix_fallocate', `fd, 0, ${options.size}`, '0', `reserved in ${SHM_DIR} now, so a full ${SHM_DIR} fails here, not later`);
-    say.call('mmap', `NULL, ${options.size}, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0`, hexAddress(mapping.address), 'then close(fd): the mapping keeps it');
+    say.call(
+      'mmap',
+      `NULL, ${options.size}, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0`,
+      hexAddress(mapping.address),
+      'then close(fd): the mapping keeps it',
+    );
     say.note(`ls -l ${SHM_DIR}: ${listing(options.name)}`);
     await writeSegment(mapping.view, THE_MESSAGE, () => shutdown.throwIfStopped());
     const written = decodeSegment(mapping.view);

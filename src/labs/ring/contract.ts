@@ -18,8 +18,20 @@
  *
  * Semaphore 0, `empty`, counts free slots (starts at N); 1, `full`, counts filled ones (starts
  * at 0). Slot i holds message i mod N.
+ *
+ * How the two meet, and the protocol. The segment and the two-semaphore set share one System V
+ * key: ftok(key file, 'B') (0x42), or an explicit key. The producer creates both (IPC_EXCL, mode
+ * 0600; the set already at empty = N, full = 0), writes slots and slot_size, then the magic (the
+ * header's fields at their natural C offsets, sizeof(struct ring_slot) being 8), and streams only once a consumer has attached
+ * (shm_nattch 2). A consumer opens both with the key, attaches, and waits for the magic before it
+ * reads the header. Message m (m = 0, 1, ...): the producer does P(empty), writes data, sequence m
+ * and length into slot m mod N, V(full); the consumer does P(full), checks sequence == m, copies
+ * `length` bytes out, V(empty). The producer's last message has length 0; before its V(full) it
+ * has written total_bytes, sha256 and ended = 1. The producer removes the segment and the set
+ * (after the consumer has detached); the consumer only detaches. Integers are little-endian (the
+ * host's: x86_64 and aarch64), no SEM_UNDO anywhere.
  */
-import { layoutStruct, placeStruct, type StructLayout } from '../../layout/c-layout.ts';
+import { fieldOf, layoutStruct, placeStruct, type StructLayout } from '../../layout/c-layout.ts';
 import type { Lab } from '../registry.ts';
 
 export const RING_PROJECT_ID = 0x42; // 'B': the same key file, another key
@@ -71,17 +83,121 @@ export function ringSlotAt(slotSize: number, i: number): StructLayout {
   return placeStruct(sized, ringSlotOffset(slotSize, i));
 }
 
+/** The slots and slot size a ring's header gives, if they make sense. */
+function ringGeometry(bytes: Uint8Array): { slots: number; slotSize: number } | undefined {
+  if (bytes.length < RING_SLOTS_OFFSET) return undefined;
+  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const slots = data.getUint32(fieldOf(RING_HEADER, 'slots').offset, true);
+  const slotSize = data.getUint32(fieldOf(RING_HEADER, 'slot_size').offset, true);
+  if (slots < 1 || slots > MAX_RING_SLOTS || slotSize < 1 || slotSize > MAX_SLOT_SIZE) return undefined;
+  return { slots, slotSize };
+}
+
 /** The header and every slot the header says there are, as far as they fit in `size` bytes. */
 function ringLayout(bytes: Uint8Array): StructLayout[] {
   const structs: StructLayout[] = [RING_HEADER];
-  if (bytes.length < RING_SLOTS_OFFSET) return structs;
-  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const slots = data.getUint32(4, true);
-  const slotSize = data.getUint32(8, true);
-  if (slots < 1 || slots > MAX_RING_SLOTS || slotSize < 1 || slotSize > MAX_SLOT_SIZE) return structs;
-  for (let i = 0; i < slots && ringSlotOffset(slotSize, i + 1) <= bytes.length; i++) structs.push(ringSlotAt(slotSize, i));
+  const geometry = ringGeometry(bytes);
+  if (!geometry) return structs;
+  for (let i = 0; i < geometry.slots && ringSlotOffset(geometry.slotSize, i + 1) <= bytes.length; i++)
+    structs.push(ringSlotAt(geometry.slotSize, i));
   return structs;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The batched design: the same slots, with the two sides' positions in the segment instead of
+// counted in semaphores, so that a message costs no system call while both sides keep up.
+//
+//   struct ring_header           at offset 0, as above, with the magic "IPCQ"
+//   struct ring_producer {       at offset 64, a cache line of its own: only the producer writes it
+//       uint32_t head;           messages published: slot head % N is next; a release store,
+//   };                           after the slot's length, sequence and data are written
+//   struct ring_consumer {       at offset 128: only the consumer writes it
+//       uint32_t tail;           messages taken: slot tail % N is next; a release store, after
+//   };                           the slot's data is copied out
+//   struct producer_sleeps {     at offset 192: only the producer writes it
+//       uint32_t sleeps;         odd while the producer sleeps, waiting for a free slot: it adds
+//   };                           1 before it sleeps and 1 after it wakes (the consumer wakes it)
+//   struct consumer_sleeps {     at offset 256: only the consumer writes it
+//       uint32_t sleeps;         odd while the consumer sleeps, waiting for a message (the
+//   };                           producer wakes it)
+//   struct ring_slot             N of them from offset 320, at 320 + i * stride, as above
+//
+// Each word has a cache line of its own: head and tail change with every message, and each side
+// reads the other's `sleeps` after every message, which costs nothing while that line stays in
+// its cache, that is, while the other side does not sleep.
+//
+// The segment and a set of two semaphores share one key: ftok(key file, 'Q') (0x51), or an
+// explicit key. The producer creates both (IPC_EXCL, mode 0600, both semaphores 0), writes the
+// header with the magic "IPCQ" last, and streams once a consumer has attached (read-write: it
+// writes its tail). Slot i is free while head - tail < N (unsigned 32-bit arithmetic). Message
+// m goes into slot m mod N with sequence m, as in the textbook ring; length 0 ends the stream,
+// total_bytes, sha256 and ended written before that last head.
+//
+// A side that finds nothing to do looks again for a while (spinning, when it has a CPU of its
+// own), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
+// the consumer's; 1, `space`, the producer's. The other side, after each release store of its
+// index, reads the sleeper's `sleeps`; if it is odd and not the value it last posted for, it
+// wakes it with a V, once. The consumer wakes the producer only once half the ring is free.
+// Store then load on one side, store then load on the other (both sequentially consistent): one
+// of the two always sees the other's store, so no wake-up is lost. A woken side, or one whose
+// semtimedop of at most 100 ms timed out, looks again before it sleeps again.
+
+export const BATCHED_RING_PROJECT_ID = 0x51; // 'Q': the same key file, another key
+export const BATCHED_RING_MAGIC = 'IPCQ';
+export const RING_PRODUCER = layoutStruct('ring_producer', 64, [{ name: 'head', ctype: 'uint32_t' }]);
+export const RING_CONSUMER = layoutStruct('ring_consumer', 128, [{ name: 'tail', ctype: 'uint32_t' }]);
+export const PRODUCER_SLEEPS = layoutStruct('producer_sleeps', 192, [{ name: 'sleeps', ctype: 'uint32_t' }]);
+export const CONSUMER_SLEEPS = layoutStruct('consumer_sleeps', 256, [{ name: 'sleeps', ctype: 'uint32_t' }]);
+export const BATCHED_SLOTS_OFFSET = 320; // the header, and a line for each of the four words
+export const BATCHED_SEM = {
+  // wake-up channels, both starting at 0
+  data: 0, // the consumer sleeps on it; the producer posts
+  space: 1, // the producer sleeps on it; the consumer posts
+} as const;
+
+/** Where slot `i` of a batched ring starts. */
+export function batchedSlotOffset(slotSize: number, i: number): number {
+  return BATCHED_SLOTS_OFFSET + i * roundUp(RING_SLOT.size + slotSize, RING_SLOT_ALIGN);
+}
+
+export function batchedSegmentSize(slots: number, slotSize: number): number {
+  return batchedSlotOffset(slotSize, slots);
+}
+
+/** The header, the two sides' lines, and every slot, as far as they fit. */
+function batchedLayout(bytes: Uint8Array): StructLayout[] {
+  const structs: StructLayout[] = [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS];
+  const geometry = ringGeometry(bytes);
+  if (!geometry) return structs;
+  for (let i = 0; i < geometry.slots && batchedSlotOffset(geometry.slotSize, i + 1) <= bytes.length; i++) {
+    structs.push(placeStruct(ringSlotAt(geometry.slotSize, 0), batchedSlotOffset(geometry.slotSize, i)));
+  }
+  return structs;
+}
+
+export const BATCHED_RING_LAB: Lab = {
+  name: 'ring-batched',
+  summary: 'the batched ring: indices in the segment, a wake-up only for a sleeping side (make ring DESIGN=batched)',
+  projectId: BATCHED_RING_PROJECT_ID,
+  magic: BATCHED_RING_MAGIC,
+  semaphores: ['data', 'space'],
+  structs: [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT],
+  layout: batchedLayout,
+  marks: {
+    magic: 'M',
+    slots: 'N',
+    slot_size: 'z',
+    ended: 'e',
+    total_bytes: 't',
+    sha256: 'h',
+    head: 'H',
+    tail: 'T',
+    sleeps: 's',
+    length: 'l',
+    sequence: 'q',
+    data: 'd',
+  },
+};
 
 export const RING_LAB: Lab = {
   name: 'ring',

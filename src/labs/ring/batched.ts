@@ -1,0 +1,226 @@
+/**
+ * The batched ring: the slots of the textbook ring, with the two sides' positions kept in the
+ * segment (`head`, `tail`) instead of counted in semaphores, so a message costs no system call
+ * while both sides keep up. This is how production rings work (LMAX's Disruptor, rigtorp's
+ * SPSCQueue): each side publishes its index with a release store and reads the other's with an
+ * acquire load, caches what it read, and takes every message there is in one go. Only a side
+ * that finds nothing to do sleeps, on a System V semaphore; the other side posts it only when its
+ * `sleeps` word says it sleeps. The layout and the wake-up protocol are in ./contract.ts.
+ *
+ *   $ ipc-lab ring producer --design batched &  ipc-lab ring consumer --design batched
+ *
+ * Where a message of the textbook ring makes two semops (four kernel crossings when each wakes
+ * the other), a batch here makes none, or two when a side had to sleep; the benchmark counts.
+ */
+import { fieldOf } from '../../layout/c-layout.ts';
+import { prepareOps, type PreparedOps } from '../../sysv/sem.ts';
+import type { AtomicWord, SegmentView } from '../../sysv/segment-view.ts';
+import type { LabObjects } from '../common/two-party.ts';
+import {
+  BATCHED_SEM,
+  batchedSlotOffset,
+  CONSUMER_SLEEPS as CONSUMER_SLEEPS_LINE,
+  PRODUCER_SLEEPS as PRODUCER_SLEEPS_LINE,
+  RING_CONSUMER,
+  RING_PRODUCER,
+  RING_SLOT,
+} from './contract.ts';
+import type { Source } from './source.ts';
+import type { Stream } from './stream.ts';
+
+const HEAD = fieldOf(RING_PRODUCER, 'head').offset;
+const PRODUCER_SLEEPS = fieldOf(PRODUCER_SLEEPS_LINE, 'sleeps').offset;
+const TAIL = fieldOf(RING_CONSUMER, 'tail').offset;
+const CONSUMER_SLEEPS = fieldOf(CONSUMER_SLEEPS_LINE, 'sleeps').offset;
+/** A slot's header words: length, then sequence (struct ring_slot). */
+const LENGTH = fieldOf(RING_SLOT, 'length').offset / 4;
+const SEQUENCE = fieldOf(RING_SLOT, 'sequence').offset / 4;
+
+const P_DATA = prepareOps([{ num: BATCHED_SEM.data, op: -1 }]);
+const V_DATA = prepareOps([{ num: BATCHED_SEM.data, op: +1 }]);
+const P_SPACE = prepareOps([{ num: BATCHED_SEM.space, op: -1 }]);
+const V_SPACE = prepareOps([{ num: BATCHED_SEM.space, op: +1 }]);
+
+/** The batched ring's slots and words, each bounds-checked once, here. */
+function ringOf(view: SegmentView, slots: number, slotSize: number) {
+  const first = batchedSlotOffset(slotSize, 0);
+  return {
+    slots: view.windows(first, batchedSlotOffset(slotSize, 1) - first, slots, RING_SLOT.size / 4, slotSize),
+    head: view.atomicWord(HEAD),
+    tail: view.atomicWord(TAIL),
+    producerSleeps: view.atomicWord(PRODUCER_SLEEPS),
+    consumerSleeps: view.atomicWord(CONSUMER_SLEEPS),
+  };
+}
+
+/**
+ * How long a side that finds nothing to do looks again before it sleeps, adapted as it goes:
+ * between 1 us and 50 us (about the time another CPU takes to copy a 64 KiB message), doubled
+ * each time a spin saw the other side move, halved each time it did not. With the other side on
+ * a CPU of its own, spinning mostly succeeds and a side that keeps up never sleeps; on a shared
+ * CPU (taskset -c 0) the other side cannot run while this one spins, so the spins shrink to
+ * 1 us, and a wait costs a sleep, as it must. (Adaptive mutexes in glibc do much the same.)
+ */
+const SPIN_MIN_MS = 0.001;
+const SPIN_MAX_MS = 0.05;
+
+class Spinner {
+  #budgetMs = SPIN_MAX_MS;
+
+  /** The other side's index once `ready` holds, or undefined after the budget: synchronous, no promise. */
+  spin(index: AtomicWord, ready: (index: number) => boolean): number | undefined {
+    const until = performance.now() + this.#budgetMs;
+    for (let i = 1; ; i++) {
+      const seen = index.load();
+      if (ready(seen)) {
+        this.#budgetMs = Math.min(SPIN_MAX_MS, this.#budgetMs * 2);
+        return seen;
+      }
+      if ((i & 15) === 0 && performance.now() > until) {
+        this.#budgetMs = Math.max(SPIN_MIN_MS, this.#budgetMs / 2);
+        return undefined;
+      }
+    }
+  }
+}
+
+/**
+ * Sleeps on `sleep` until `ready` holds for the other side's index, this side's `sleeps` word odd
+ * meanwhile. Returns the index it last read.
+ */
+async function sleepUntil(
+  index: AtomicWord,
+  ready: (index: number) => boolean,
+  sleeps: AtomicWord,
+  sleep: PreparedOps,
+  stream: Stream,
+): Promise<number> {
+  // Going to sleep is announced before the last look (a sequentially consistent store, then a
+  // load): the other side's store of its index, then its load of our word, cannot both miss.
+  const awake = sleeps.load(); // our own word: even, as we are awake
+  sleeps.store(awake + 1); // odd: asleep
+  try {
+    for (;;) {
+      const seen = index.load();
+      if (ready(seen)) return seen;
+      await stream.nap(sleep); // woken, or 100 ms later: look again either way
+    }
+  } finally {
+    sleeps.store(awake + 2); // even: awake
+  }
+}
+
+/**
+ * Posts `wake` once for each time the other side went to sleep (its `sleeps` odd and new): the
+ * only system call of a message, and rare. Posting on every message while it sleeps would be a
+ * semop a message again, since a woken side may not run before many messages have gone by.
+ */
+class Waker {
+  #posted = 0; // the other side's odd `sleeps` this side last posted for
+
+  constructor(
+    private readonly sleeps: AtomicWord,
+    private readonly wake: PreparedOps,
+    private readonly stream: Stream,
+  ) {}
+
+  wakeIfAsleep(): void {
+    const sleeps = this.sleeps.load();
+    if ((sleeps & 1) === 0 || sleeps === this.#posted) return;
+    this.#posted = sleeps;
+    this.stream.release(this.wake);
+  }
+}
+
+/** How many messages between two looks at the clock (Stream.due): a look costs more than a message. */
+const CLOCK_EVERY = 64;
+
+/**
+ * The producer: for each chunk, a free slot (head - tail < N, from the cached tail, refreshed
+ * only when the ring looks full), the slot written, head published, the consumer woken if it
+ * sleeps. The end of the stream is a slot of length 0, as in the textbook ring. It awaits only
+ * to sleep and for its turn of the event loop, never per message: a spin is synchronous.
+ */
+export async function produceBatched(
+  objects: LabObjects,
+  next: Source,
+  slots: number,
+  slotSize: number,
+  stream: Stream,
+): Promise<{ sent: number; messages: number }> {
+  const ring = ringOf(objects.attachment.view, slots, slotSize);
+  const consumer = new Waker(ring.consumerSleeps, V_DATA, stream);
+  const spinner = new Spinner();
+  let head = 0;
+  let tail = 0;
+  let sent = 0;
+  const hasSpace = (t: number): boolean => (head - t) >>> 0 < slots;
+  for (let chunk = next(); ; chunk = next()) {
+    if (chunk?.byteLength === 0) continue; // length 0 is reserved for the end of stream
+    if (!chunk) stream.finish(sent); // total and SHA-256 in the header before the last slot
+    if (!hasSpace(tail)) {
+      tail = ring.tail.load();
+      if (!hasSpace(tail))
+        tail = spinner.spin(ring.tail, hasSpace) ?? (await sleepUntil(ring.tail, hasSpace, ring.producerSleeps, P_SPACE, stream));
+    }
+    const index = head % slots;
+    if (chunk) ring.slots.write(index, chunk);
+    ring.slots.setWord(index, SEQUENCE, head);
+    ring.slots.setWord(index, LENGTH, chunk ? chunk.byteLength : 0);
+    head = (head + 1) >>> 0;
+    ring.head.store(head); // release: the slot's bytes are visible before the new head
+    consumer.wakeIfAsleep();
+    if (!chunk) return { sent, messages: head - 1 };
+    stream.hash?.update(chunk);
+    sent += chunk.byteLength;
+    if (head % CLOCK_EVERY === 0 && stream.due()) await stream.tick();
+  }
+}
+
+/**
+ * The consumer: every message published since it last looked, in one go (head from one acquire
+ * load), each copied out and then its slot handed back (tail published), the producer woken if
+ * it sleeps for space. Like the producer, it awaits only to wait and for its turn.
+ */
+export async function consumeBatched(
+  objects: LabObjects,
+  slots: number,
+  slotSize: number,
+  stream: Stream,
+  take: ((data: Uint8Array) => void) | undefined,
+): Promise<{ received: number; messages: number }> {
+  const ring = ringOf(objects.attachment.view, slots, slotSize);
+  const producer = new Waker(ring.producerSleeps, V_SPACE, stream);
+  const spinner = new Spinner();
+  const buffer = Buffer.alloc(slotSize); // reused: no allocation per message
+  let tail = 0;
+  let head = 0;
+  let received = 0;
+  const hasData = (h: number): boolean => h !== tail;
+  for (let rounds = 1; ; rounds++) {
+    head = ring.head.load();
+    if (head === tail)
+      head = spinner.spin(ring.head, hasData) ?? (await sleepUntil(ring.head, hasData, ring.consumerSleeps, P_DATA, stream));
+    while (tail !== head) {
+      if (tail === stream.warmUp) stream.startClock(received);
+      const index = tail % slots;
+      const length = stream.checkSlot(ring.slots.word(index, SEQUENCE), ring.slots.word(index, LENGTH), tail, index, slotSize);
+      if (length === 0) {
+        ring.tail.store((tail + 1) >>> 0);
+        return { received, messages: tail };
+      }
+      const data = length === slotSize ? buffer : buffer.subarray(0, length);
+      ring.slots.readInto(index, data); // one copy out of the mapping
+      tail = (tail + 1) >>> 0;
+      ring.tail.store(tail); // release: the slot is free once its bytes are copied out
+      // A producer that sleeps for space is woken once half the ring is free, not for every slot:
+      // woken for one, it would fill it and sleep again, a wake-up per message.
+      if ((head - tail) >>> 0 <= slots >>> 1) producer.wakeIfAsleep();
+      take?.(data);
+      received += length;
+    }
+    // No look at the producer here (an IPC_STAT is a system call): a consumer that finds nothing
+    // spins, then naps, and a nap that times out looks for the producer (./stream.ts).
+    if (rounds % CLOCK_EVERY === 0 && stream.due()) await stream.tick();
+  }
+}
