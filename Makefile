@@ -20,6 +20,7 @@ RING_SLOT_SIZE ?= 64KiB            ## the size of each ring slot, so of each mes
 DESIGN ?= textbook                 ## make ring: textbook (one P and one V a message) or batched
 QUEUE_JOBS ?= 20                   ## how many jobs make queue's dispatcher sends
 QUEUE_DELAY ?= 0.3                 ## seconds make queue's worker 2 takes over each job
+POSIX_SIZE ?= 1024                 ## bytes of make posix's object (/dev/shm holds 16m: shm_size)
 CYCLES ?= 50                       ## make soak: how many make up + make down
 START_INTERVAL ?= auto             ## auto: faster healthchecks while the server starts on Engine 25+; 0: never
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
@@ -39,10 +40,11 @@ override RING_SLOT_SIZE := $(strip $(RING_SLOT_SIZE))
 override DESIGN := $(strip $(DESIGN))
 override QUEUE_JOBS := $(strip $(QUEUE_JOBS))
 override QUEUE_DELAY := $(strip $(QUEUE_DELAY))
+override POSIX_SIZE := $(strip $(POSIX_SIZE))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY STEP START_INTERVAL COMPOSE UP_FLAGS
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY POSIX_SIZE STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
 # The paths a student takes by mistake, caught before anything runs: make from another folder
@@ -122,6 +124,13 @@ ring: preflight ## The ring buffer lab: stream RING_BYTES through shared memory,
 queue: preflight ## The message queue lab: a dispatcher, two workers each taking only its own type
 	@scripts/lab/check-vars.sh queue QUEUE_JOBS QUEUE_DELAY
 	@scripts/lab/group.sh queue queue-dispatcher queue-worker-1 queue-worker-2
+
+.PHONY: posix
+posix: preflight ## The POSIX lab: the message in /dev/shm through shm_open and mmap (POSIX_SIZE); make down ends it
+	@scripts/lab/check-vars.sh posix POSIX_SIZE
+	$(COMPOSE) --profile posix up $(UP_FLAGS) --force-recreate --detach --wait posix-server || \
+	  { status=$$?; echo "error: posix-server did not start; what it printed:" >&2; $(COMPOSE) --profile posix logs posix-server >&2; exit $$status; }
+	$(COMPOSE) --profile posix run --rm posix-client
 
 .PHONY: bench
 bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)

@@ -39,6 +39,9 @@ for name in "$@"; do
     QUEUE_DELAY)
       [[ $QUEUE_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$QUEUE_DELAY" 'BEGIN { exit !(v <= 60) }' ||
         bad QUEUE_DELAY "give the seconds worker 2 takes over each job, from 0 to 60" 'QUEUE_DELAY=1' ;;
+    POSIX_SIZE)
+      n=$(bytes POSIX_SIZE) || { bad POSIX_SIZE 'give a size such as 1024, 64KiB or 8MiB' 'POSIX_SIZE=4KiB'; continue; }
+      ((n >= 80 && n <= 1 << 30)) || bad POSIX_SIZE 'give 80 bytes (the message) to 1GiB' 'POSIX_SIZE=4KiB' ;;
     *) echo "check-vars: no rule for $name" >&2; status=70 ;;
   esac
 done

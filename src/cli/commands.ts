@@ -6,6 +6,7 @@
 import { UsageError } from '../core/errors.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { DEFAULT_KEY_FILE, DEFAULT_MODE, DEFAULT_PROJECT_ID, DEFAULT_SEGMENT_SIZE, MIN_SEGMENT_SIZE } from '../labs/message/contract.ts';
+import { POSIX_MODE, POSIX_NAME, POSIX_SIZE } from '../labs/posix/contract.ts';
 import { DEFAULT_JOBS, WORKER_TYPES } from '../labs/queue/contract.ts';
 import { allLabs, labNamed, type Lab } from '../labs/registry.ts';
 import { DEFAULT_RING_SLOTS, DEFAULT_SLOT_SIZE, MAX_RING_SLOTS, MAX_SLOT_SIZE } from '../labs/ring/contract.ts';
@@ -428,6 +429,38 @@ const COMMANDS: readonly Command[] = [
     },
     build: (v, role) => ({ ...v, role: role as 'dispatcher' | 'worker' }),
     load: async () => (await import('../labs/queue/queue.ts')).runQueue,
+  }),
+  command({
+    name: 'posix',
+    summary: 'posix server|client|check: the PI message through POSIX shared memory (shm_open, mmap)',
+    usage: 'posix server|client|check [options]',
+    about:
+      'The POSIX lab: the server creates /dev/shm/ipc-lab-message (shm_open, ftruncate, mmap) and writes the message with the\n' +
+      "message lab's codec; the client opens it by name and reads it. The server unlinks the name when it stops.",
+    roles: ['server', 'client', 'check'],
+    options: {
+      name: valued('name', {
+        env: 'IPC_LAB_POSIX_NAME',
+        arg: 'NAME',
+        help: `the object's name, "/" and up to 254 characters without "/" (default ${POSIX_NAME})`,
+        fallback: POSIX_NAME,
+        parse: (text, source) => {
+          if (/^\/[^/]{1,254}$/.test(text)) return text;
+          throw new UsageError(`${source} is ${JSON.stringify(text)}: give a name such as ${POSIX_NAME}: one "/" first, no other`);
+        },
+      }),
+      size: valued('size', {
+        env: 'IPC_LAB_POSIX_SIZE',
+        arg: 'BYTES',
+        help: `server: the object's size (default ${POSIX_SIZE}; ${MIN_SEGMENT_SIZE} at least; up to 1GiB)`,
+        fallback: POSIX_SIZE,
+        parse: dataSize(MIN_SEGMENT_SIZE, 1 << 30, `from ${MIN_SEGMENT_SIZE} bytes to 1GiB`),
+      }),
+      mode: valued('mode', { arg: 'OCTAL', help: 'server: permission bits (default 600)', fallback: POSIX_MODE, parse: octalMode }),
+      timeout: timeout(30, 'client: how long to wait for the object and its message'),
+    },
+    build: (v, role) => ({ ...v, role: role as 'server' | 'client' | 'check' }),
+    load: async () => (await import('../labs/posix/posix.ts')).runPosix,
   }),
   command({
     name: 'poke',

@@ -6,6 +6,7 @@
 import type { StructLayout } from '../layout/c-layout.ts';
 import { verdict as messageVerdict } from './message/codec.ts';
 import { MESSAGE_LAB } from './message/contract.ts';
+import { POSIX_LAB } from './posix/contract.ts';
 import { describeJob } from './queue/codec.ts';
 import { QUEUE_LAB } from './queue/contract.ts';
 import { RACE_LAB } from './race/contract.ts';
@@ -20,6 +21,8 @@ export interface Lab {
   readonly projectId: number;
   /** What the lab keeps: a System V segment under its key (the default), a message queue, or a POSIX object with a name. */
   readonly kind?: 'segment' | 'queue' | 'posix';
+  /** A POSIX lab: how the names of its objects in /dev/shm start (what clean may remove). */
+  readonly namePrefix?: string;
   /** The four bytes at the start of its segment (none for a queue). */
   readonly magic: string;
   /** Its semaphore set's semaphores by number; none means the lab makes no set. */
@@ -53,6 +56,7 @@ const labs: Lab[] = [
   RING_LAB,
   BATCHED_RING_LAB,
   { ...QUEUE_LAB, describeMessage: describeJob },
+  { ...POSIX_LAB, verdict: messageVerdict },
 ];
 
 /** Every lab, in the order the tools go through them. */

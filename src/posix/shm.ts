@@ -9,6 +9,7 @@
  * message codec (../labs/message/codec.ts) reads and writes both the same way.
  */
 import { statSync } from 'node:fs';
+import { LabError } from '../core/errors.ts';
 import { view as rawView } from '../libc/ipc.ts';
 import * as c from '../libc/posix.ts';
 import { checkInt, checkPointer, checkReturned } from '../sysv/errors.ts';
@@ -30,6 +31,15 @@ export function checkName(name: string): string {
 
 const describeFlags = (flags: number): string =>
   [flags & c.O_RDWR ? 'O_RDWR' : 'O_RDONLY', flags & c.O_CREAT && 'O_CREAT', flags & c.O_EXCL && 'O_EXCL'].filter(Boolean).join('|');
+
+/** An existing object of 0 bytes: created, but not (yet) sized; mmap would fail with EINVAL. */
+export class EmptyObjectError extends LabError {
+  override readonly name = 'EmptyObjectError';
+
+  constructor(message: string) {
+    super('format', message);
+  }
+}
 
 /** One mapping of a POSIX shared memory object: its address, size, and a view that dies with unmap(). */
 export class Mapping {
@@ -67,6 +77,7 @@ export class Mapping {
         size = create.size;
       } else {
         size = fileSize(name);
+        if (size === 0) throw new EmptyObjectError(`${name} is 0 bytes: nothing to map (its creator has not sized it with ftruncate yet)`);
       }
       const prot = readOnly ? c.PROT_READ : c.PROT_READ | c.PROT_WRITE;
       const address = checkPointer('mmap', c.mmap(null, size, prot, c.MAP_SHARED, fd, 0), c.MAP_FAILED, () => ({

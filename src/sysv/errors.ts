@@ -1,7 +1,8 @@
 /**
  * The one choke point for failed system calls: every System V call, and every POSIX shared
  * memory and semaphore call (../posix/), that fails becomes a SysvError naming the call, its
- * arguments, and the errno, with a hint for the errnos that teach something. Call sites never write their own messages for a failed call, and ask what
+ * arguments, and the errno, with a hint for the errnos that teach something. Call sites never
+ * write their own messages for a failed call, and ask what
  * went wrong through one predicate, isErrno, with names or named sets.
  */
 import { constants } from 'node:os';
@@ -39,7 +40,8 @@ const hints: Readonly<Record<string, Hint>> = {
   ENOSPC: 'a system-wide limit (SHMMNI segments or SHMALL pages) is reached: remove stale segments with `ipc-lab clean` or `ipcrm`',
   EPERM: 'only the owner, the creator or a privileged process may do this to the segment',
   'msgget:EEXIST': (args) =>
-    `a message queue with this key already exists: look at it with \`ipcs -q\`; if nothing uses it, remove it with \`ipcrm -Q ${args.key ?? '<key>'}\``,
+    'a message queue with this key already exists: look at it with `ipcs -q`; ' +
+    `if nothing uses it, remove it with \`ipcrm -Q ${args.key ?? '<key>'}\``,
   'msgget:ENOENT': 'no message queue has this key yet: start the program that creates it (the dispatcher) first, in the same IPC namespace',
   'msg:EACCES': "the queue's mode does not let this user in: compare its owner and mode (`ipcs -q`) with `id`",
   'msgget:ENOSPC': 'a system-wide limit (MSGMNI queues) is reached: remove stale queues with `ipc-lab clean` or `ipcrm -q`',
@@ -55,7 +57,8 @@ const hints: Readonly<Record<string, Hint>> = {
     'only the owner, the creator or a privileged process may change or remove the queue (and only root may raise msg_qbytes above MSGMNB)',
   'shm_open:ENOENT': (args) =>
     `no POSIX shared memory object ${args.name ?? ''} in this /dev/shm: start the server first; in a container, /dev/shm is the ` +
-    'container\'s own tmpfs unless it shares the server\'s IPC namespace (in compose: ipc: "service:posix-server"), which shares /dev/shm too',
+    "container's own tmpfs unless it shares the server's IPC namespace, which shares /dev/shm too " +
+    '(in compose: ipc: "service:posix-server")',
   'shm_open:EEXIST': (args) =>
     `${args.name ?? 'the object'} already exists in /dev/shm: a server is running, or one died before shm_unlink; ` +
     "`ipc-lab clean` removes the lab's own leftovers",

@@ -60,3 +60,13 @@ export function permIds(perm: Record<string, number>): IpcPermIds {
     cgid: Number(perm.cgid),
   };
 }
+
+/** Permission bits as `ls -l` shows them: rw-------. */
+export function rwx(mode: number): string {
+  return [6, 3, 0]
+    .map((shift) => {
+      const bits = (mode >> shift) & 7;
+      return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
+    })
+    .join('');
+}

@@ -1,5 +1,6 @@
 /**
- * ipc-lab clean: remove the lab's leftover segments, semaphore sets and message queues, and only those.
+ * ipc-lab clean: remove the lab's leftover segments, semaphore sets, message queues and POSIX
+ * objects in /dev/shm, and only those.
  *
  * System V objects outlive the processes that make them: a server or a race writer killed with
  * SIGKILL never calls IPC_RMID. This finds the lab's objects by the lab's own keys (ftok of the
@@ -10,7 +11,8 @@
  * would pull the rug from under them. A queue has no attach count: it counts as in use while its
  * last sender or receiver still runs, or while it was used in the last minute.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { SHM_DIR, unlink as unlinkPosix } from '../posix/shm.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { allLabs, labWithMagic, type Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
@@ -158,6 +160,55 @@ function judgeQueue(place: Place, force: boolean): Verdict | undefined {
   return { what, remove: true, removeIt };
 }
 
+/** The pids (visible from here) that map /dev/shm/NAME, from /proc/PID/maps. */
+function mappers(file: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/maps`, 'utf8').includes(file)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/**
+ * The lab's POSIX objects in /dev/shm: files whose names start with the lab's prefix and whose
+ * bytes are a lab segment (its magic, or zeros: a creator that died before writing). One that a
+ * visible process still maps stays, unless --force; a file of another name is never looked at.
+ */
+function judgePosixObjects(lab: Lab, force: boolean): Verdict[] {
+  const prefix = lab.namePrefix!.slice(1);
+  let entries: string[];
+  try {
+    entries = readdirSync(SHM_DIR).filter((e) => e.startsWith(prefix));
+  } catch {
+    return []; // no /dev/shm here
+  }
+  return entries.map((entry) => {
+    const file = `${SHM_DIR}/${entry}`;
+    const st = statSync(file);
+    const head = Buffer.alloc(Math.min(4, st.size));
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const ours = labWithMagic(head) !== undefined || head.every((b) => b === 0);
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    const what = `POSIX object ${file} (${lab.name}, ${st.size} bytes, mode ${mode}, changed ${describeAge(st.mtime)} ago)`;
+    const removeIt = () => unlinkPosix(`/${entry}`);
+    if (!ours) return { what, remove: false, why: "its bytes are not a lab segment's", removeIt };
+    const users = mappers(file);
+    if (users.length > 0 && !force)
+      return { what, remove: false, why: `pid ${users.join(', ')} still maps it; stop it first, or --force`, inUse: true, removeIt };
+    return { what, remove: true, removeIt };
+  });
+}
+
 export async function runClean(options: CleanOptions, say: Narrator): Promise<number> {
   const places: Place[] = [];
   if (options.key !== undefined) places.push({ label: '--key', key: options.key, lab: undefined });
@@ -166,7 +217,10 @@ export async function runClean(options: CleanOptions, say: Narrator): Promise<nu
   else say.note(`no key file at ${options.keyFile}: no lab key to look for (pass --key-file or --key)`);
 
   const verdicts: Verdict[] = [];
+  // POSIX objects have names, not keys: looked for whatever the key file says.
+  for (const lab of allLabs()) if (lab.kind === 'posix') verdicts.push(...judgePosixObjects(lab, options.force));
   for (const place of places) {
+    if (place.lab?.kind === 'posix') continue;
     if (place.lab?.kind === 'queue') {
       const queue = judgeQueue(place, options.force);
       if (queue) verdicts.push(queue);

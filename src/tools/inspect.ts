@@ -19,6 +19,7 @@ import { watchShutdown } from '../core/signals.ts';
 import { waitFor } from '../core/wait.ts';
 import { attachWhenPresent, timeoutMessage } from '../labs/common/find-segment.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
+import { POSIX_NAME } from '../labs/posix/contract.ts';
 import { verdictOf, type Lab } from '../labs/registry.ts';
 import { hexAddress, hexKey } from '../sysv/ipc-format.ts';
 import { attach, stat, type Attachment, type ShmStat } from '../sysv/shm.ts';
@@ -128,6 +129,11 @@ export async function runInspect(options: InspectOptions, say: Narrator): Promis
     if (options.watch || options.shmid !== undefined)
       throw new UsageError(`--watch and --shmid are for segments: the ${options.lab.name} lab has a message queue`);
     return (await import('./inspect-queue.ts')).runInspectQueue(options, say);
+  }
+  if (options.lab.kind === 'posix') {
+    if (options.watch || options.shmid !== undefined || options.json)
+      throw new UsageError(`--watch, --shmid and --json are for System V segments: the ${options.lab.name} lab has a POSIX object`);
+    return (await import('./inspect-posix.ts')).runInspectPosix({ lab: options.lab, name: POSIX_NAME, timeout: options.timeout }, say);
   }
   const quiet = narrator(() => {});
   // IPC_STAT and the ipcs row are read before attaching: attaching is itself an event.

@@ -5,7 +5,9 @@
  * see them).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { hexKey, octalMode } from '../sysv/ipc-format.ts';
+import { hexKey, octalMode, rwx } from '../sysv/ipc-format.ts';
+
+export { rwx };
 import type { MsqStat } from '../sysv/msg.ts';
 import type { ShmStat } from '../sysv/shm.ts';
 import { describeAge } from '../text/numbers.ts';
@@ -20,15 +22,6 @@ export interface KeyParts {
 export function keyParts(key: number): KeyParts {
   const k = key >>> 0;
   return { projectId: k >>> 24, deviceByte: (k >>> 16) & 0xff, inodeBits: k & 0xffff };
-}
-
-export function rwx(mode: number): string {
-  return [6, 3, 0]
-    .map((shift) => {
-      const bits = (mode >> shift) & 7;
-      return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-    })
-    .join('');
 }
 
 function namesFrom(file: string): Map<number, string> {

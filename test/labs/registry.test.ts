@@ -50,11 +50,20 @@ function gccAgrees(arch: Arch, structs: readonly StructLayout[]): void {
 }
 
 describe('the labs in the registry', () => {
-  it('are the message, race and both ring labs, each with its own project id and magic', () => {
+  it('are the message, race, both ring, queue and POSIX labs, each with its own project id; each segment lab with its own magic', () => {
     const labs = allLabs();
-    expect(labs.map((l) => l.name)).toEqual(['message', 'race', 'ring', 'ring-batched']);
+    expect(labs.map((l) => l.name)).toEqual(['message', 'race', 'ring', 'ring-batched', 'queue', 'posix']);
     expect(new Set(labs.map((l) => l.projectId)).size).toBe(labs.length);
-    expect(new Set(labs.map((l) => l.magic)).size).toBe(labs.length);
+    const segmentLabs = labs.filter((l) => (l.kind ?? 'segment') === 'segment');
+    expect(segmentLabs.map((l) => l.name)).toEqual(['message', 'race', 'ring', 'ring-batched']);
+    expect(new Set(segmentLabs.map((l) => l.magic)).size).toBe(segmentLabs.length);
+    expect(segmentLabs.every((l) => l.magic.length === 4)).toBe(true);
+    // A queue has no segment; the POSIX object holds the message lab's bytes, magic and all.
+    expect(labs.filter((l) => l.kind !== undefined && l.kind !== 'segment').map((l) => [l.name, l.magic])).toEqual([
+      ['queue', ''],
+      ['posix', ''],
+    ]);
+    expect(labs.find((l) => l.name === 'posix')?.namePrefix).toBe('/ipc-lab-');
   });
 
   it.each(allLabs().map((lab) => [lab.name, lab] as const))(

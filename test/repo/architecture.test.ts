@@ -16,12 +16,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   text: ['core'],
   libc: [],
   sysv: ['libc', ...BESIDE],
+  posix: ['libc', 'sysv', ...BESIDE],
   layout: [...BESIDE],
-  labs: ['sysv', 'layout', ...BESIDE],
-  tools: ['labs', 'sysv', 'layout', ...BESIDE],
+  labs: ['posix', 'sysv', 'layout', ...BESIDE],
+  tools: ['labs', 'posix', 'sysv', 'layout', ...BESIDE],
   docker: [...BESIDE],
-  bench: ['labs', 'sysv', 'layout', ...BESIDE],
-  cli: ['docker', 'tools', 'labs', 'sysv', 'layout', 'libc', ...BESIDE],
+  bench: ['labs', 'posix', 'sysv', 'layout', ...BESIDE],
+  cli: ['docker', 'tools', 'labs', 'posix', 'sysv', 'layout', 'libc', ...BESIDE],
 };
 
 function sources(dir: string): string[] {

@@ -25,6 +25,8 @@ export const POSIX_LAB: Lab = {
   // No key: a POSIX object has a name. The project id is never used to make one.
   projectId: 0x50, // 'P'
   kind: 'posix',
+  namePrefix: POSIX_NAME_PREFIX,
+  // Its object holds the message lab's segment, magic and all (one codec for both).
   magic: '',
   semaphores: [],
   structs: [HEADER, PI_MESSAGE],

@@ -15,11 +15,10 @@ import { existsSync, statSync } from 'node:fs';
 import { StoppedError, WaitTimeoutError } from '../../core/errors.ts';
 import { watchShutdown } from '../../core/signals.ts';
 import { waitFor } from '../../core/wait.ts';
-import { SHM_DIR, open, unlink, type Mapping } from '../../posix/shm.ts';
+import { EmptyObjectError, SHM_DIR, open, unlink, type Mapping } from '../../posix/shm.ts';
 import { isErrno } from '../../sysv/errors.ts';
-import { hexAddress, octalMode } from '../../sysv/ipc-format.ts';
+import { hexAddress, octalMode, rwx } from '../../sysv/ipc-format.ts';
 import type { Narrator } from '../../text/narrate.ts';
-import { rwx } from '../../tools/ipc-stat-explained.ts';
 import { ipcNamespace } from '../common/namespace.ts';
 import { decodeSegment, readState, writeSegment } from '../message/codec.ts';
 import { State, THE_MESSAGE } from '../message/contract.ts';
@@ -104,11 +103,11 @@ async function openReady(options: PosixOptions, say: Narrator): Promise<Mapping>
           say.call('shm_open', `"${options.name}", O_RDONLY, 0`, 'fd');
           say.call('mmap', `NULL, ${mapping.size}, PROT_READ, MAP_SHARED, fd, 0`, hexAddress(mapping.address), 'read-only');
         } catch (error) {
-          if (isErrno(error, 'ENOENT')) return undefined;
+          if (isErrno(error, 'ENOENT') || error instanceof EmptyObjectError) return undefined; // not there, or not sized yet
           throw error;
         }
       }
-      return mapping.size >= 4 && readState(mapping.view) === State.ready ? mapping : undefined;
+      return readState(mapping.view) === State.ready ? mapping : undefined;
     },
     { deadline: Date.now() + options.timeout * 1000, every: POLL_MS },
   );
@@ -116,9 +115,9 @@ async function openReady(options: PosixOptions, say: Narrator): Promise<Mapping>
   mapping?.unmap();
   const gaveUp = options.timeout > 0 ? `gave up after ${options.timeout} s: ` : '';
   if (mapping) throw new WaitTimeoutError(`${gaveUp}${options.name} exists but its message never became ready (state 2)`);
-  const others = existsSync(SHM_DIR) ? 'no such file in this ' : 'no ';
+  const where = existsSync(SHM_DIR) ? `no ${SHM_DIR}${options.name} here` : `no ${SHM_DIR} here at all`;
   throw new WaitTimeoutError(
-    `${gaveUp}${others}${SHM_DIR}${options.name} (shm_open: ENOENT): this client does not see the server's ${SHM_DIR}. ` +
+    `${gaveUp}${where} (shm_open: ENOENT): this client does not see the server's ${SHM_DIR}. ` +
       `In a container, ${SHM_DIR} is the container's own unless it shares the server's IPC namespace, which shares ${SHM_DIR} ` +
       `too (in compose: ipc: "service:posix-server"; this one is in ${ipcNamespace()}). Or no server is running: make posix starts one.`,
   );
@@ -146,11 +145,11 @@ function check(options: PosixOptions): number {
   try {
     mapping = open(options.name, { readOnly: true });
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return 4;
+    if (isErrno(error, 'ENOENT') || error instanceof EmptyObjectError) return 4;
     throw error;
   }
   try {
-    return mapping.size >= 4 && readState(mapping.view) === State.ready ? 0 : 4;
+    return readState(mapping.view) === State.ready ? 0 : 4;
   } finally {
     mapping.unmap();
   }

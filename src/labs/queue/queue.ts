@@ -113,7 +113,8 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
       if (!fullShown) {
         const st = statQueue(msqid);
         say.warn(
-          `msgsnd(${what}, IPC_NOWAIT) = -1 EAGAIN: the queue is full, ${st.qnum} messages, ${st.cbytes} of ${st.qbytes} bytes (msg_qbytes)`,
+          `msgsnd(${what}, IPC_NOWAIT) = -1 EAGAIN: the queue is full, ${st.qnum} messages, ` +
+            `${st.cbytes} of ${st.qbytes} bytes (msg_qbytes)`,
         );
         say.note('IPC_NOWAIT: a full queue fails at once with EAGAIN; without it, msgsnd blocks until there is room:');
         fullShown = true;
@@ -136,7 +137,8 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
     if ('timedOut' in empty) throw new QueueGoneError(`the workers did not take every message within ${options.timeout} s`);
     const st = statQueue(msqid);
     say.note(
-      `msg_qnum ${st.qnum}, msg_cbytes ${st.cbytes}, msg_lspid ${st.lspid} (the last sender: this dispatcher), msg_lrpid ${st.lrpid} (the last receiver)`,
+      `msg_qnum ${st.qnum}, msg_cbytes ${st.cbytes}, msg_lspid ${st.lspid} (the last sender: this dispatcher), ` +
+        `msg_lrpid ${st.lrpid} (the last receiver)`,
     );
     return 0;
   } finally {
@@ -179,7 +181,8 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
   const msqid = opened.value;
   say.call('msgget', `${hexKey(key)}, 0`, String(msqid), 'found it');
   say.step(
-    `taking jobs of type ${type} only: msgrcv(${msqid}, &job, ${JOB.size}, ${type}, IPC_NOWAIT), again every ${POLL_MS} ms while there is none`,
+    `taking jobs of type ${type} only: msgrcv(${msqid}, &job, ${JOB.size}, ${type}, IPC_NOWAIT), ` +
+      `again every ${POLL_MS} ms while there is none`,
   );
   let taken = 0;
   for (;;) {

@@ -50,7 +50,10 @@ describe('the queue lab', () => {
     const [dr, r1, r2] = await Promise.all([d.exited, w1.exited, w2.exited]);
     expect([dr.code, r1.code, r2.code]).toEqual([0, 0, 0]);
     expect(dr.stdout).toMatch(
-      /msgsnd\(\d+, \{mtype [12], job \d+ ".*"\}, 32, IPC_NOWAIT\) = -1 EAGAIN: the queue is full, 8 messages, 256 of 256 bytes \(msg_qbytes\)/,
+      new RegExp(
+        String.raw`msgsnd\(\d+, \{mtype [12], job \d+ ".*"\}, 32, IPC_NOWAIT\) = -1 EAGAIN: ` +
+          String.raw`the queue is full, 8 messages, 256 of 256 bytes \(msg_qbytes\)`,
+      ),
     );
     expect(dr.stdout).toMatch(/without it, msgsnd blocks until there is room/);
     expect(dr.stdout).toMatch(/msgsnd\(\d+, \{mtype [12], job \d+ ".*"\}, 32, 0\) = 0 {3}# blocked \d+ ms, until a worker took a message/);
