@@ -53,6 +53,8 @@ export class Mapping {
     readonly readOnly: boolean,
     /** Whether this open created the object (and so owns its name). */
     readonly created: boolean,
+    /** The descriptor shm_open returned, closed once mapped (for the narration). */
+    readonly fd: number,
   ) {
     this.view = new SegmentView(rawView(address, size), readOnly, () => this.#mapped);
   }
@@ -88,7 +90,7 @@ export class Mapping {
         fd,
         offset: 0,
       }));
-      return new Mapping(name, address, size, readOnly, create !== undefined);
+      return new Mapping(name, address, size, readOnly, create !== undefined, fd);
     } catch (error) {
       // A creator that fails half-way leaves no name behind.
       if (create) c.shm_unlink(name);

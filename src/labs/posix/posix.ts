@@ -49,14 +49,20 @@ async function serve(options: PosixOptions, say: Narrator): Promise<number> {
   try {
     say.step(`POSIX server (pid ${process.pid}, uid ${process.getuid?.()}, IPC namespace ${ipcNamespace()}): a name, not a key`);
     mapping = open(options.name, { create: { size: options.size, mode: options.mode } });
-    say.call('shm_open', `"${options.name}", O_RDWR|O_CREAT|O_EXCL, ${octalMode(options.mode)}`, 'fd', 'a file descriptor, like open(2)');
-    say.call('ftruncate', `fd, ${options.size}`, '0', 'a new object is 0 bytes: this gives it its size');
-    say.call('posix_fallocate', `fd, 0, ${options.size}`, '0', `reserved in ${SHM_DIR} now, so a full ${SHM_DIR} fails here, not later`);
+    const fd = mapping.fd;
+    say.call(
+      'shm_open',
+      `"${options.name}", O_RDWR|O_CREAT|O_EXCL, ${octalMode(options.mode)}`,
+      String(fd),
+      'a file descriptor, like open(2)',
+    );
+    say.call('ftruncate', `${fd}, ${options.size}`, '0', 'a new object is 0 bytes: this gives it its size');
+    say.call('posix_fallocate', `${fd}, 0, ${options.size}`, '0', `reserved in ${SHM_DIR} now, so a full ${SHM_DIR} fails here, not later`);
     say.call(
       'mmap',
-      `NULL, ${options.size}, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0`,
+      `NULL, ${options.size}, PROT_READ|PROT_WRITE, MAP_SHARED, ${fd}, 0`,
       hexAddress(mapping.address),
-      'then close(fd): the mapping keeps it',
+      `then close(${fd}): the mapping keeps the object`,
     );
     say.note(`ls -l ${SHM_DIR}: ${listing(options.name)}`);
     await writeSegment(mapping.view, THE_MESSAGE, () => shutdown.throwIfStopped());
@@ -100,8 +106,8 @@ async function openReady(options: PosixOptions, say: Narrator): Promise<Mapping>
       if (!mapping) {
         try {
           mapping = open(options.name, { readOnly: true });
-          say.call('shm_open', `"${options.name}", O_RDONLY, 0`, 'fd');
-          say.call('mmap', `NULL, ${mapping.size}, PROT_READ, MAP_SHARED, fd, 0`, hexAddress(mapping.address), 'read-only');
+          say.call('shm_open', `"${options.name}", O_RDONLY, 0`, String(mapping.fd));
+          say.call('mmap', `NULL, ${mapping.size}, PROT_READ, MAP_SHARED, ${mapping.fd}, 0`, hexAddress(mapping.address), 'read-only');
         } catch (error) {
           if (isErrno(error, 'ENOENT') || error instanceof EmptyObjectError) return undefined; // not there, or not sized yet
           throw error;
