@@ -143,12 +143,13 @@ clean-ipc: preflight server-running ## Remove the lab's leftover segments and se
 	$(COMPOSE) exec server ipc-lab clean
 
 .PHONY: down
-down: preflight ## Stop the server (it removes its segment), then remove containers, volumes, networks
-	$(COMPOSE) stop server
-	@server=$$($(COMPOSE) ps --all --quiet server); if [ -n "$$server" ]; then \
-	   docker logs "$$server" 2>&1 | sed -n '/clean up/,$$p'; \
-	   echo "server exited with code $$(docker inspect --format '{{.State.ExitCode}}' "$$server")"; \
-	 fi
+down: preflight ## Stop the servers (each removes its segment or /dev/shm object), then remove containers, volumes, networks
+	$(COMPOSE) --profile '*' stop server posix-server
+	@for service in server posix-server; do \
+	   id=$$($(COMPOSE) --profile '*' ps --all --quiet $$service); [ -n "$$id" ] || continue; \
+	   docker logs "$$id" 2>&1 | awk '/clean up|: stopping/ { shown = 1 } shown'; \
+	   echo "$$service exited with code $$(docker inspect --format '{{.State.ExitCode}}' "$$id")"; \
+	 done
 	$(COMPOSE) --profile '*' down --volumes --remove-orphans
 
 .PHONY: clean

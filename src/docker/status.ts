@@ -49,6 +49,12 @@ export function staleJoiners(
   return stale;
 }
 
+/** The labs that run beside the message lab, each in a namespace of its own donor's. */
+const OTHER_LABS = [
+  { service: 'posix-server', lab: 'posix', look: ['ls', '-l', '/dev/shm'], what: 'a POSIX object is a file on its /dev/shm' },
+  { service: 'queue-dispatcher', lab: 'queue', look: ['ipcs', '-q'], what: 'the workers share its IPC namespace' },
+] as const;
+
 export async function runLabStatus(_options: object, say: Narrator): Promise<number> {
   const lab = new ComposeLab();
   const containers = await lab.containers();
@@ -87,18 +93,34 @@ export async function runLabStatus(_options: object, say: Narrator): Promise<num
         'the segment. Run `make up`, which recreates the whole lab.',
     );
   }
-  const server = containers.find((c) => c.service === 'server' && c.running);
-  if (!server) {
+  const running = (service: string): boolean => containers.some((c) => c.service === service && c.running);
+  const env = colorEnabled() ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' };
+  let status = stale.length > 0 ? 1 : 0;
+  // Each lab's objects are seen from inside the namespace that holds them: the donor's container.
+  const others = OTHER_LABS.filter((o) => running(o.service));
+  if (running('server')) {
+    say.step("ipcs -m, inside the server's IPC namespace (the client shares it)");
+    const ipcs = await lab.exec('server', ['ipcs', '-m']);
+    say.block(ipcs.stdout.trimEnd());
+    say.note('Under Docker Desktop this namespace is inside a Linux VM: `ipcs -m` on the host shows none of it.');
+    say.step('ipc-lab inspect, run inside the server container');
+    const inspect = await lab.exec('server', ['ipc-lab', 'inspect'], env);
+    say.block(inspect.stdout.trimEnd());
+    if (inspect.stderr) say.block(inspect.stderr.trimEnd());
+    status ||= ipcs.exitCode || inspect.exitCode;
+  } else if (others.length === 0) {
     say.warn('The server is not running, so its IPC namespace (and the segment) is gone.');
     return 1;
   }
-  say.step("ipcs -m, inside the server's IPC namespace (the client shares it)");
-  const ipcs = await lab.exec('server', ['ipcs', '-m']);
-  say.block(ipcs.stdout.trimEnd());
-  say.note('Under Docker Desktop this namespace is inside a Linux VM: `ipcs -m` on the host shows none of it.');
-  say.step('ipc-lab inspect, run inside the server container');
-  const inspect = await lab.exec('server', ['ipc-lab', 'inspect'], colorEnabled() ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' });
-  say.block(inspect.stdout.trimEnd());
-  if (inspect.stderr) say.block(inspect.stderr.trimEnd());
-  return ipcs.exitCode || inspect.exitCode || (stale.length > 0 ? 1 : 0);
+  for (const other of others) {
+    say.step(`${other.look.join(' ')}, inside ${other.service} (${other.what})`);
+    const listed = await lab.exec(other.service, other.look);
+    say.block(listed.stdout.trimEnd());
+    say.step(`ipc-lab inspect --lab ${other.lab}, run inside ${other.service}`);
+    const inspect = await lab.exec(other.service, ['ipc-lab', 'inspect', '--lab', other.lab, '--timeout', '2'], env);
+    say.block(inspect.stdout.trimEnd());
+    if (inspect.stderr) say.block(inspect.stderr.trimEnd());
+    status ||= inspect.exitCode;
+  }
+  return status;
 }

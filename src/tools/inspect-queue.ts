@@ -9,7 +9,6 @@
  *   $ ipc-lab inspect --lab queue
  *   $ ipc-lab inspect --lab queue --json
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { WaitTimeoutError } from '../core/errors.ts';
 import { waitFor } from '../core/wait.ts';
@@ -18,6 +17,7 @@ import type { Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
 import { hexKey } from '../sysv/ipc-format.ts';
 import { getQueue, peekMessages, statQueue, type Message } from '../sysv/msg.ts';
+import { ipcsRow } from '../sysv/ipcs.ts';
 import type { Narrator } from '../text/narrate.ts';
 import { renderTable } from '../text/table.ts';
 import { explainQueueStat } from './ipc-stat-explained.ts';
@@ -30,17 +30,6 @@ export interface InspectQueueOptions extends KeyChoice {
 }
 
 const POLL_MS = 50;
-
-function ipcsRow(msqid: number): { header: string; row: string } | undefined {
-  try {
-    const lines = execFileSync('ipcs', ['-q'], { encoding: 'utf8' }).split('\n');
-    const header = lines.find((l) => l.startsWith('key')) ?? '';
-    const row = lines.find((l) => l.split(/\s+/)[1] === String(msqid));
-    return row ? { header: header.trimEnd(), row: row.trimEnd() } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The queue with the lab's key, once it is there, or why it is not. */
 async function findQueue(options: InspectQueueOptions): Promise<{ msqid: number; key: number }> {
@@ -72,7 +61,7 @@ async function findQueue(options: InspectQueueOptions): Promise<{ msqid: number;
 
 export async function runInspectQueue(options: InspectQueueOptions, say: Narrator): Promise<number> {
   const { msqid, key } = await findQueue(options);
-  const row = ipcsRow(msqid);
+  const row = ipcsRow('q', msqid);
   const st = statQueue(msqid);
   const size = Math.max(...options.lab.structs.map((s) => s.size));
   const messages = peekMessages(msqid, Math.max(size, 8192));

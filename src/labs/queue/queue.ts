@@ -9,10 +9,11 @@
  * The queue holds QUEUE_BYTES (8 jobs): a slow worker lets it fill up, and then the dispatcher's
  * msgsnd would block, even for the other worker's jobs, until the slow one takes one. The lab
  * shows that moment as it is: first msgsnd with IPC_NOWAIT, which fails with EAGAIN, explained;
- * then the wait. Both sides wait by trying again with IPC_NOWAIT every 10 ms rather than in a
- * blocking call, so that a signal ends them at once (a blocked msgsnd or msgrcv ends only with a
- * message, or with the queue's removal: EIDRM). Whoever creates removes: the dispatcher removes
- * the queue once it is empty; a worker only stops taking.
+ * then the wait, in a real blocking msgsnd (on a worker thread, so that the event loop still hears
+ * signals). A blocked msgsnd ends only with room or with the queue's removal (EIDRM), so a signal
+ * or a timeout makes the dispatcher remove its queue: that is what wakes its own call. Workers
+ * try again with IPC_NOWAIT every 10 ms, so that a signal ends them at once. Whoever creates
+ * removes: the dispatcher removes the queue once it is empty; a worker only stops taking.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError, StoppedError } from '../../core/errors.ts';
@@ -20,6 +21,7 @@ import { watchShutdown, type Shutdown } from '../../core/signals.ts';
 import { waitFor } from '../../core/wait.ts';
 import { isErrno } from '../../sysv/errors.ts';
 import { hexKey } from '../../sysv/ipc-format.ts';
+import { ipcsRow } from '../../sysv/ipcs.ts';
 import { getQueue, IPC_CREAT, IPC_EXCL, receive, removeQueue, send, sendBlocking, setQueueBytes, statQueue } from '../../sysv/msg.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import type { KeyChoice } from '../common/key.ts';
@@ -116,6 +118,8 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
           `msgsnd(${what}, IPC_NOWAIT) = -1 EAGAIN: the queue is full, ${st.qnum} messages, ` +
             `${st.cbytes} of ${st.qbytes} bytes (msg_qbytes)`,
         );
+        const row = ipcsRow('q', msqid);
+        if (row) say.block(`ipcs -q, now:\n${row.header}\n${row.row}`);
         say.note('IPC_NOWAIT: a full queue fails at once with EAGAIN; without it, msgsnd blocks until there is room:');
         fullShown = true;
       }
@@ -138,7 +142,9 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
     const st = statQueue(msqid);
     say.note(
       `msg_qnum ${st.qnum}, msg_cbytes ${st.cbytes}, msg_lspid ${st.lspid} (the last sender: this dispatcher), ` +
-        `msg_lrpid ${st.lrpid} (the last receiver)`,
+        (st.lrpid === 0
+          ? 'msg_lrpid 0: the last receiver is in another PID namespace (a worker in its own container), where its pid means nothing here'
+          : `msg_lrpid ${st.lrpid} (the last receiver)`),
     );
     return 0;
   } finally {
