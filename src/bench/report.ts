@@ -16,9 +16,20 @@ export interface ThroughputRow {
 
 export interface LatencyRow {
   readonly placement: string;
-  /** Round trip in microseconds. */
+  /** Round trip in microseconds, through System V semaphores (semop). */
   readonly koffi: number;
   readonly c: number;
+  /** The same through POSIX semaphores (sem_t, pshared = 1, in a POSIX shared memory object). */
+  readonly posixKoffi: number;
+  readonly posixC: number;
+}
+
+/** One P and one V on a semaphore nobody else uses, in nanoseconds: System V and POSIX, koffi and C. */
+export interface UncontendedRow {
+  readonly sysvKoffi: number;
+  readonly sysvC: number;
+  readonly posixKoffi: number;
+  readonly posixC: number;
 }
 
 /** A throughput in 11 columns: "   812 MB/s" or " 28.71 GB/s" (up to 999.99 GB/s). */
@@ -31,9 +42,19 @@ export function formatMicroseconds(us: number): string {
   return `${us.toFixed(2).padStart(7)} us`;
 }
 
+/** A time in nanoseconds, in 11 columns: "   1234.5 ns" (up to 999999.9 ns: a semop under emulation takes tens of thousands). */
+export function formatNanoseconds(ns: number): string {
+  return `${ns.toFixed(1).padStart(8)} ns`;
+}
+
 /** A ratio in 6 columns: " 1.23x" (up to 99.99x). */
 export function formatRatio(ratio: number | undefined): string {
   return ratio === undefined || !Number.isFinite(ratio) ? '     -' : `${ratio.toFixed(2).padStart(5)}x`;
+}
+
+/** A ratio that may run to thousands, in 7 columns: "  139.1x" (up to 9999.9x): System V against POSIX, uncontended. */
+export function formatLargeRatio(ratio: number | undefined): string {
+  return ratio === undefined || !Number.isFinite(ratio) ? '      -' : `${ratio.toFixed(1).padStart(6)}x`;
 }
 
 /** A share in 7 columns: " 12.3 %" (up to 100.0 %). */
@@ -138,10 +159,37 @@ export function ratioTable(rows: readonly ThroughputRow[], sizes: readonly numbe
   );
 }
 
+export const SYSV_SEMAPHORES = 'System V (semop)';
+export const POSIX_SEMAPHORES = 'POSIX (sem_wait, sem_post)';
+
 export function latencyTable(latency: readonly LatencyRow[]): string {
   return renderTable(
-    ['placement', 'koffi (Node)', 'C', 'koffi / C'],
-    latency.map((l) => [l.placement, formatMicroseconds(l.koffi), formatMicroseconds(l.c), formatRatio(l.koffi / l.c)]),
+    ['placement', 'semaphores', 'koffi (Node)', 'C', 'koffi / C'],
+    latency.flatMap((l) => [
+      [l.placement, SYSV_SEMAPHORES, formatMicroseconds(l.koffi), formatMicroseconds(l.c), formatRatio(l.koffi / l.c)],
+      [l.placement, POSIX_SEMAPHORES, formatMicroseconds(l.posixKoffi), formatMicroseconds(l.posixC), formatRatio(l.posixKoffi / l.posixC)],
+    ]),
+  );
+}
+
+export function uncontendedTable(u: UncontendedRow): string {
+  return renderTable(
+    ['semaphores', 'koffi (Node)', 'C', 'koffi / C'],
+    [
+      [SYSV_SEMAPHORES, formatNanoseconds(u.sysvKoffi), formatNanoseconds(u.sysvC), formatLargeRatio(u.sysvKoffi / u.sysvC)],
+      [POSIX_SEMAPHORES, formatNanoseconds(u.posixKoffi), formatNanoseconds(u.posixC), formatLargeRatio(u.posixKoffi / u.posixC)],
+    ],
+  );
+}
+
+/** System V's time over POSIX's: uncontended, then the ping-pong on each placement. */
+export function semaphoreRatioTable(u: UncontendedRow, latency: readonly LatencyRow[]): string {
+  return renderTable(
+    ['System V / POSIX', 'koffi (Node)', 'C'],
+    [
+      ['uncontended P and V', formatLargeRatio(u.sysvKoffi / u.posixKoffi), formatLargeRatio(u.sysvC / u.posixC)],
+      ...latency.map((l) => [`ping-pong, ${l.placement}`, formatLargeRatio(l.koffi / l.posixKoffi), formatLargeRatio(l.c / l.posixC)]),
+    ],
   );
 }
 
@@ -161,7 +209,7 @@ export function goalLines(rows: readonly ThroughputRow[], latency: readonly Late
   });
   const pp = latency.map((l) => `${formatRatio(l.koffi / l.c).trim()} on ${l.placement}`).join(', ');
   const ppMet = verdict(latency.every((l) => l.koffi / l.c <= PING_PONG_GOAL));
-  lines.push(`goal: ping-pong within ${formatRatio(PING_PONG_GOAL).trim()} of C: ${pp}: ${ppMet}`);
+  lines.push(`goal: ping-pong (System V) within ${formatRatio(PING_PONG_GOAL).trim()} of C: ${pp}: ${ppMet}`);
   return lines;
 }
 
@@ -171,13 +219,18 @@ export function renderReport(
   latency: readonly LatencyRow[],
   sizes: readonly number[],
   placements: readonly string[],
+  uncontended: UncontendedRow,
 ): string {
   return [
     throughputTable(rows),
     '',
     `The Node rings against each baseline (above 1x: the first is faster):\n${ratioTable(rows, sizes, placements)}`,
     '',
-    `Ping-pong round trip (two semops and two wake-ups each way):\n${latencyTable(latency)}`,
+    `Ping-pong round trip (contended: each P waits for the other's V; two wake-ups a trip):\n${latencyTable(latency)}`,
+    '',
+    `One P and one V, nobody else using the semaphore (uncontended), a pair:\n${uncontendedTable(uncontended)}`,
+    '',
+    `System V semaphores against POSIX ones (above 1x: POSIX is faster):\n${semaphoreRatioTable(uncontended, latency)}`,
     '',
     ...goalLines(rows, latency, placements),
   ].join('\n');

@@ -5,7 +5,9 @@
  *   4 KiB and 64 KiB messages, next to the same transfer between two Node processes over a Unix
  *   domain socket and over a pipe, and a C ring of the same design (SysV shm and semaphores);
  * - the ceiling: single-thread memcpy (C), and copying into a koffi view from Node;
- * - round-trip latency of a one-slot ping-pong through two semaphores, koffi and C;
+ * - round-trip latency of a one-slot ping-pong through two semaphores, koffi and C, System V
+ *   semaphores and POSIX ones (contended), and one P and V on a semaphore nobody else uses
+ *   (uncontended), System V and POSIX, koffi and C;
  * each with both processes on one CPU and on two CPUs (taskset), since waking another CPU is
  * what dominates a hand-over between CPUs. A benchmark, not a test: it asserts nothing about
  * speed; it prints a table, the ratios, and writes out/bench.json and out/bench.svg.
@@ -16,8 +18,9 @@ import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
-import { lastJson, output, pinned, repeat, start, type Placement } from './measure.ts';
-import { heading, kib, MEASURES, renderReport, type LatencyRow, type Machine, type ThroughputRow } from './report.ts';
+import { lastJson, median, output, pinned, repeat, start, type Placement } from './measure.ts';
+import { heading, kib, MEASURES, renderReport, type LatencyRow, type Machine, type ThroughputRow, type UncontendedRow } from './report.ts';
+import { posixPair, sysvPair } from './semaphores.ts';
 import { barChart } from './svg-chart.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -152,23 +155,42 @@ function koffiViewCopy(size: number): number {
   }
 }
 
-async function pingPong(p: Placement, cBinary: string): Promise<{ koffi: number; c: number }> {
+/** Microseconds a round trip, koffi and C, through System V or POSIX semaphores. */
+async function pingPongOf(kind: 'sysv' | 'posix', p: Placement, cBinary: string): Promise<{ koffi: number; c: number }> {
   const trips = p.cpus && p.cpus[0] !== p.cpus[1] ? (quick ? 1000 : 5000) : quick ? 5000 : 50000;
   const koffi = await repeat(REPEATS, async () => {
     const key = String(randomKey());
-    const pong = start(pinned(p.cpus?.[1], [...NODE, 'src/bench/pingpong.ts', 'pong', key, String(trips)]));
-    const ping = start(pinned(p.cpus?.[0], [...NODE, 'src/bench/pingpong.ts', 'ping', key, String(trips)]));
+    const side = (role: string, cpu: number | undefined) =>
+      start(pinned(cpu, [...NODE, 'src/bench/pingpong.ts', role, kind, key, String(trips)]));
+    const pong = side('pong', p.cpus?.[1]);
+    const ping = side('ping', p.cpus?.[0]);
     const [text] = await Promise.all([output(ping, 'ping'), output(pong, 'pong')]);
     const r = lastJson<{ roundTrips: number; seconds: number }>(text);
     return (r.seconds / r.roundTrips) * 1e6;
   });
   const c = await repeat(REPEATS, async () => {
     const r = lastJson<{ roundTrips: number; seconds: number }>(
-      await output(start([cBinary, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'),
+      await output(start([cBinary, kind, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'),
     );
     return (r.seconds / r.roundTrips) * 1e6;
   });
   return { koffi, c };
+}
+
+async function pingPong(p: Placement, cBinary: string): Promise<LatencyRow> {
+  const sysv = await pingPongOf('sysv', p, cBinary);
+  const posix = await pingPongOf('posix', p, cBinary);
+  return { placement: p.name, ...sysv, posixKoffi: posix.koffi, posixC: posix.c };
+}
+
+/** Nanoseconds a P and V pair nobody else contends: koffi in this process, C pinned to CPU 0. */
+async function uncontended(cBinary: string): Promise<UncontendedRow> {
+  const pairs = quick ? 20_000 : 200_000;
+  const sysvKoffi = await repeat(REPEATS, () => sysvPair(pairs));
+  const posixKoffi = await repeat(REPEATS, async () => posixPair(10 * pairs));
+  const c: Array<{ sysv: number; posix: number }> = [];
+  for (let i = 0; i < REPEATS; i++) c.push(lastJson(await output(start(pinned(0, [cBinary, String(pairs)])), 'C semaphores')));
+  return { sysvKoffi, posixKoffi, sysvC: median(c.map((r) => r.sysv)), posixC: median(c.map((r) => r.posix)) };
 }
 
 function machine(): Machine & { readonly date: string } {
@@ -189,6 +211,7 @@ async function main(): Promise<void> {
       batched: compile(dir, 'shm-ring-batched'),
       memcpy: compile(dir, 'memcpy'),
       pingpong: compile(dir, 'pingpong'),
+      semaphores: compile(dir, 'sem-uncontended'),
     };
     const host = machine();
     const totals = new Map(SIZES.map((size) => [size, total(size)]));
@@ -222,8 +245,12 @@ async function main(): Promise<void> {
       });
     }
     const latency: LatencyRow[] = [];
-    for (const p of placements) latency.push({ placement: p.name, ...(await pingPong(p, bin.pingpong)) });
-    process.stdout.write('\n\n');
+    for (const p of placements) {
+      latency.push(await pingPong(p, bin.pingpong));
+      process.stdout.write('.');
+    }
+    const semaphores = await uncontended(bin.semaphores);
+    process.stdout.write('.\n\n');
 
     process.stdout.write(
       `${renderReport(
@@ -231,6 +258,7 @@ async function main(): Promise<void> {
         latency,
         SIZES,
         placements.map((p) => p.name),
+        semaphores,
       )}\n`,
     );
 
@@ -239,7 +267,7 @@ async function main(): Promise<void> {
     const svg = join(ROOT, 'out', 'bench.svg');
     writeFileSync(
       json,
-      `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency }, null, 2)}\n`,
+      `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency, uncontendedSemaphores: semaphores }, null, 2)}\n`,
     );
     // Only the transfers between two processes: the memcpy ceiling would flatten every other bar.
     const transfers = rows.filter((r) => r.placement !== 'this process' && r.measure !== MEASURES.memcpy);
