@@ -133,20 +133,21 @@ posix: preflight ## The POSIX lab: the message in /dev/shm through shm_open and 
 	$(COMPOSE) --profile posix run --rm posix-client
 
 .PHONY: bench
-bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy (runs in the test container; out/bench.*)
+bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy; System V and POSIX semaphores (out/bench.*)
 	mkdir -p out
 	$(COMPOSE) --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \
 	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status
 
 .PHONY: clean-ipc
-clean-ipc: preflight server-running ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
+clean-ipc: preflight server-running ## Remove the lab's leftover segments, semaphore sets and queues in the running lab's namespace
 	$(COMPOSE) exec server ipc-lab clean
 
 .PHONY: down
 down: preflight ## Stop the servers (each removes its segment or /dev/shm object), then remove containers, volumes, networks
-	$(COMPOSE) --profile '*' stop server posix-server
+	$(COMPOSE) stop server
 	@for service in server posix-server; do \
 	   id=$$($(COMPOSE) --profile '*' ps --all --quiet $$service); [ -n "$$id" ] || continue; \
+	   if [ $$service != server ]; then echo "$(COMPOSE) --profile '*' stop $$service"; $(COMPOSE) --profile '*' stop $$service; fi; \
 	   docker logs "$$id" 2>&1 | awk '/clean up|: stopping/ { shown = 1 } shown'; \
 	   echo "$$service exited with code $$(docker inspect --format '{{.State.ExitCode}}' "$$id")"; \
 	 done

@@ -15,7 +15,7 @@ export interface Placeholder {
 }
 
 export const PLACEHOLDERS = {
-  shmid: { pattern: '\\d+', means: 'an id the kernel gave a segment or a semaphore set (shmid, semid)' },
+  shmid: { pattern: '\\d+', means: 'an id the kernel gave a segment, a semaphore set or a message queue (shmid, semid, msqid)' },
   key: { pattern: '0x[0-9a-f]{8}', means: "a System V key in hex; ftok makes it from the key file's inode and device" },
   pid: { pattern: '\\d+', means: 'a process id' },
   address: { pattern: '0x[0-9a-f]+', means: 'an address in a process, such as where shmat mapped the segment' },

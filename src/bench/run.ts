@@ -267,7 +267,11 @@ async function main(): Promise<void> {
     const svg = join(ROOT, 'out', 'bench.svg');
     writeFileSync(
       json,
-      `${JSON.stringify({ machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency, uncontendedSemaphores: semaphores }, null, 2)}\n`,
+      `${JSON.stringify(
+        { machine: host, repeats: REPEATS, ringBytes: RING_BYTES, throughput: rows, pingPong: latency, uncontendedSemaphores: semaphores },
+        null,
+        2,
+      )}\n`,
     );
     // Only the transfers between two processes: the memcpy ceiling would flatten every other bar.
     const transfers = rows.filter((r) => r.placement !== 'this process' && r.measure !== MEASURES.memcpy);

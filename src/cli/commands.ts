@@ -6,7 +6,7 @@
 import { UsageError } from '../core/errors.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { DEFAULT_KEY_FILE, DEFAULT_MODE, DEFAULT_PROJECT_ID, DEFAULT_SEGMENT_SIZE, MIN_SEGMENT_SIZE } from '../labs/message/contract.ts';
-import { POSIX_MODE, POSIX_NAME, POSIX_SIZE } from '../labs/posix/contract.ts';
+import { POSIX_MODE, POSIX_NAME, POSIX_NAME_PREFIX, POSIX_SIZE } from '../labs/posix/contract.ts';
 import { DEFAULT_JOBS, WORKER_TYPES } from '../labs/queue/contract.ts';
 import { allLabs, labNamed, type Lab } from '../labs/registry.ts';
 import { DEFAULT_RING_SLOTS, DEFAULT_SLOT_SIZE, MAX_RING_SLOTS, MAX_SLOT_SIZE } from '../labs/ring/contract.ts';
@@ -493,12 +493,13 @@ const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'clean',
-    summary: "remove the lab's leftover segments and semaphore sets, and only those",
+    summary: "remove the lab's leftover segments, semaphore sets, queues and /dev/shm objects, and only those",
     usage: 'clean [options]',
-    about: `Remove the lab's leftover System V objects: segments and semaphore sets with the labs' keys
+    about: `Remove the lab's leftover objects: segments, semaphore sets and message queues with the labs' keys
 (${allLabs()
       .map((l) => l.name)
-      .join(', ')}) and their signature, that no process is attached to. Never touches anything else.`,
+      .join(', ')}) and their signature, and POSIX objects in /dev/shm named ${POSIX_NAME_PREFIX}* that hold a lab
+segment, that no process is attached to or maps. Never touches anything else.`,
     options: {
       keyFile,
       key,

@@ -15,7 +15,7 @@ const LITERAL_ANGLES = ['<target>'];
 const makeTargets = new Set([...readFileSync(join(ROOT, 'Makefile'), 'utf8').matchAll(/^([a-z][\w-]*):/gm)].map((m) => m[1]));
 
 describe('the handouts', () => {
-  it('are sessions 00 to 07 and the instructor notes', () => {
+  it('are sessions 00 to 09 and the instructor notes', () => {
     expect(sessions.map((f) => f.slice(f.lastIndexOf('/') + 1, f.lastIndexOf('/') + 3))).toEqual([
       '00',
       '01',
@@ -25,6 +25,8 @@ describe('the handouts', () => {
       '05',
       '06',
       '07',
+      '08',
+      '09',
     ]);
     expect(files.some((f) => f.endsWith('instructor-notes.md'))).toBe(true);
   });

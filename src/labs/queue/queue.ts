@@ -118,6 +118,11 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
           `msgsnd(${what}, IPC_NOWAIT) = -1 EAGAIN: the queue is full, ${st.qnum} messages, ` +
             `${st.cbytes} of ${st.qbytes} bytes (msg_qbytes)`,
         );
+        const lrpid = st.lrpid === 0 ? '0 (nobody has received yet, or the receiver is in another PID namespace)' : String(st.lrpid);
+        say.note(
+          `msgctl(${msqid}, IPC_STAT): msg_qnum ${st.qnum}, msg_cbytes ${st.cbytes} of msg_qbytes ${st.qbytes}, ` +
+            `msg_lspid ${st.lspid} (this dispatcher), msg_lrpid ${lrpid}`,
+        );
         const row = ipcsRow('q', msqid);
         if (row) say.block(`ipcs -q, now:\n${row.header}\n${row.row}`);
         say.note('IPC_NOWAIT: a full queue fails at once with EAGAIN; without it, msgsnd blocks until there is room:');
