@@ -23,7 +23,7 @@ export IPC_LAB_BASE_IMAGE=ipc-lab/base:offline-arm64 IPC_LAB_NODE_IMAGE=ipc-lab/
 # What depends on the architecture (see above); everything else runs natively in the other stages.
 ARCH_TESTS=(test/labs/message/contract.test.ts test/sysv/shm.test.ts test/sysv/sem.test.ts test/sysv/sem-prepared.test.ts
   test/labs/message/codec.test.ts test/labs/message/interop.test.ts test/labs/race/race.test.ts test/labs/ring/ring.test.ts
-  test/sysv/msg.test.ts test/labs/queue/queue.test.ts)
+  test/sysv/msg.test.ts test/labs/queue/queue.test.ts test/posix/shm.test.ts)
 part() { printf 'arm64 (%ss): %s\n' "$SECONDS" "$*"; }
 
 part "offline arm64 images and npm packages"

@@ -69,6 +69,12 @@ const hints: Readonly<Record<string, Hint>> = {
     'otherwise): ask for less, or raise shm_size',
   'posix:ENOMEM': 'no memory or address space for the mapping: ask for less',
   'posix:EINVAL': 'a size, offset or flag the call does not take (sizes must be above 0; mmap offsets page-aligned)',
+  ...Object.fromEntries(
+    ['sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait', 'sem_getvalue', 'sem_destroy'].map((call) => [
+      `${call}:EINVAL`,
+      "these bytes are not a semaphore: nobody called sem_init on them, or sem_destroy was called (only the creator initialises, once)",
+    ]),
+  ),
   'sem_timedwait:ETIMEDOUT': 'nobody posted the semaphore in time: is the other side running?',
   'sem_trywait:EAGAIN': 'the semaphore is 0: sem_wait would block here',
   'semget:EEXIST': (args) =>

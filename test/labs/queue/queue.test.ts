@@ -60,6 +60,30 @@ describe('the queue lab', () => {
     expect(jobsOf(r2.stdout, 2).map(([seq]) => seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('inspect --lab queue shows a full queue: ipcs -q, msg_qnum, msg_cbytes, msg_qbytes, msg_lspid, msg_lrpid, and the jobs on it', async () => {
+    const d = dispatcher('--jobs', '12', '--timeout', '20');
+    await d.waitFor(/EAGAIN: the queue is full/);
+    const r = await lab.run(['inspect', '--lab', 'queue', '--key', lab.hexKey]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^key\s+msqid\s+owner\s+perms\s+used-bytes\s+messages$/m);
+    expect(r.stdout).toMatch(new RegExp(`^${lab.hexKey}\\s+\\d+\\s+\\S+\\s+600\\s+256\\s+8$`, 'm'));
+    expect(r.stdout).toMatch(/^msg_qnum\s+8\s+messages on the queue now$/m);
+    expect(r.stdout).toMatch(/^msg_cbytes\s+256 bytes/m);
+    expect(r.stdout).toMatch(/^msg_qbytes\s+256 bytes\s+the capacity, reached/m);
+    expect(r.stdout).toMatch(new RegExp(`^msg_lspid\\s+${d.child.pid} \\(node\\)`, 'm'));
+    expect(r.stdout).toMatch(/^msg_lrpid\s+0 \(none yet\)/m);
+    expect(r.stdout).toMatch(/^0\s+1\s+32\s+for worker 1: job 0, "wash 1"$/m);
+    expect(r.stdout).toMatch(/^7\s+2\s+32\s+for worker 2: job 3, "wash 8"$/m);
+    // MSG_COPY copied them: the queue still holds all 8.
+    const again = await lab.run(['inspect', '--lab', 'queue', '--key', lab.hexKey, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ stat: { qnum: 8, cbytes: 256, qbytes: 256 } });
+    expect(JSON.parse(again.stdout).messages).toHaveLength(8);
+    d.kill('SIGTERM');
+    const dr = await d.exited;
+    expect(dr.code).toBe(0);
+    expect(dr.stdout).toMatch(/msgctl\(\d+, IPC_RMID, NULL\) = 0 {3}# removed, which wakes the blocked msgsnd with EIDRM/);
+  });
+
   it('Ctrl-C on a blocked dispatcher: it removes the queue, which wakes its msgsnd (EIDRM), and the workers are told', async () => {
     const d = dispatcher('--jobs', '200');
     const w2 = worker(2, '--delay', '1'); // takes one job, then works on it: the queue fills
