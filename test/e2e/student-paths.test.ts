@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeLab } from '../../src/docker/compose-lab.ts';
 import { ROOT } from '../support/cli.ts';
-import { make, run } from './support.ts';
+import { compose, make, run } from './support.ts';
 
 const lab = new ComposeLab();
 
@@ -79,6 +79,9 @@ function override(yaml: string): { env: Record<string, string>; dispose: () => v
 }
 
 const running = async (service: string): Promise<boolean> => (await lab.containers()).some((c) => c.service === service && c.running);
+/** Whether the service's log shows `pattern` yet: the lab's own readiness, not a container state. */
+const logged = async (service: string, pattern: RegExp): Promise<boolean> =>
+  pattern.test((await compose('logs', '--no-log-prefix', service)).stdout);
 
 beforeAll(async () => {
   await make('down');
@@ -252,7 +255,8 @@ describe('the race and ring labs, when one side goes', () => {
     const up = await make('up');
     expect(up.code, up.stderr).toBe(0);
     const r = await makeInGroup(['race', 'RACE_SECONDS=60'], {
-      ready: async (out) => /docker compose --profile race up/.test(out) && (await running('race-reader')),
+      // Not just running: reading. A Ctrl-C before the reader reads ends it with nothing to count.
+      ready: async (out) => /docker compose --profile race up/.test(out) && (await logged('race-reader', /reading for/)),
     });
     expect(r.stdout).toMatch(/== what race-reader printed[\s\S]*reads \d+, torn 0/);
     const ipcs = await lab.exec('server', ['ipcs', '-m', '-s']);
