@@ -60,7 +60,7 @@ describe('the queue lab', () => {
     expect(jobsOf(r2.stdout, 2).map(([seq]) => seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('inspect --lab queue shows a full queue: ipcs -q, msg_qnum, msg_cbytes, msg_qbytes, msg_lspid, msg_lrpid, and the jobs on it', async () => {
+  it('inspect --lab queue shows a full queue: ipcs -q, the msg_* fields of IPC_STAT, and the jobs on it', async () => {
     const d = dispatcher('--jobs', '12', '--timeout', '20');
     await d.waitFor(/EAGAIN: the queue is full/);
     const r = await lab.run(['inspect', '--lab', 'queue', '--key', lab.hexKey]);
