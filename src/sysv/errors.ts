@@ -72,7 +72,7 @@ const hints: Readonly<Record<string, Hint>> = {
   ...Object.fromEntries(
     ['sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait', 'sem_getvalue', 'sem_destroy'].map((call) => [
       `${call}:EINVAL`,
-      "these bytes are not a semaphore: nobody called sem_init on them, or sem_destroy was called (only the creator initialises, once)",
+      'these bytes are not a semaphore: nobody called sem_init on them, or sem_destroy was called (only the creator initialises, once)',
     ]),
   ),
   'sem_timedwait:ETIMEDOUT': 'nobody posted the semaphore in time: is the other side running?',
