@@ -130,7 +130,7 @@ posix: preflight ## The POSIX lab: the message in /dev/shm through shm_open and 
 	@scripts/lab/check-vars.sh posix POSIX_SIZE
 	$(COMPOSE) --profile posix up $(UP_FLAGS) --force-recreate --detach --wait posix-server || \
 	  { status=$$?; echo "error: posix-server did not start; what it printed:" >&2; $(COMPOSE) --profile posix logs posix-server >&2; exit $$status; }
-	$(COMPOSE) --profile posix run --rm posix-client
+	$(COMPOSE) --profile posix run --rm --no-deps posix-client
 
 .PHONY: bench
 bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy; System V and POSIX semaphores (out/bench.*)
@@ -139,7 +139,7 @@ bench: preflight ## Benchmark: both rings against sockets, pipes, C and memcpy; 
 	 status=$$?; $(COMPOSE) --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $$status
 
 .PHONY: clean-ipc
-clean-ipc: preflight server-running ## Remove the lab's leftover segments, semaphore sets and queues in the running lab's namespace
+clean-ipc: preflight server-running ## Remove the lab's leftover segments and semaphore sets in the running lab's namespace
 	$(COMPOSE) exec server ipc-lab clean
 
 .PHONY: down

@@ -5,6 +5,7 @@
  * here: every operation hands the turn to a process that is waiting for it.
  * Prints one JSON line. Usage: pingpong sysv|posix ROUND_TRIPS [PING_CPU PONG_CPU] */
 #include "bench-util.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <semaphore.h>
 #include <stdint.h>
@@ -19,7 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct turn { volatile uint64_t word; sem_t ping, pong; };
+/* The same places as the TypeScript side (src/bench/pingpong.ts): the word at 0, the two sem_t at
+ * 64 and 128, each in a cache line of its own. */
+struct turn {
+    _Alignas(64) volatile uint64_t word;
+    _Alignas(64) sem_t ping;
+    _Alignas(64) sem_t pong;
+};
+
+/* sem_wait, again after a signal; any other failure ends the run. */
+static void take(sem_t *s) { while (sem_wait(s) == -1) if (errno != EINTR) die("sem_wait"); }
 
 int main(int argc, char *argv[]) {
     if (argc < 3 || (strcmp(argv[1], "sysv") && strcmp(argv[1], "posix"))) {
@@ -37,10 +47,10 @@ int main(int argc, char *argv[]) {
         snprintf(name, sizeof name, "/ipc-lab-bench-pingpong-%d", (int) getpid());
         int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
         if (fd == -1) die("shm_open");
+        shm_unlink(name); /* at once: the descriptor is enough, and no failure below leaves the name */
         if (ftruncate(fd, sizeof *t) == -1) die("ftruncate");
         t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (t == MAP_FAILED) die("mmap");
-        shm_unlink(name);
         close(fd);
         if (sem_init(&t->ping, 1, 0) == -1 || sem_init(&t->pong, 1, 0) == -1) die("sem_init");
     } else {
@@ -54,7 +64,7 @@ int main(int argc, char *argv[]) {
     if (child == 0) {
         pin(argc > 4 ? argv[4] : NULL);
         for (long i = 0; i < n; i++) {
-            if (posix) { while (sem_wait(&t->ping) == -1) {} t->word = t->word + 1; sem_post(&t->pong); }
+            if (posix) { take(&t->ping); t->word = t->word + 1; sem_post(&t->pong); }
             else { op(semid, 0, -1); t->word = t->word + 1; op(semid, 1, +1); }
         }
         _exit(0);
@@ -63,7 +73,7 @@ int main(int argc, char *argv[]) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long i = 0; i < n; i++) {
-        if (posix) { t->word = t->word + 1; sem_post(&t->ping); while (sem_wait(&t->pong) == -1) {} }
+        if (posix) { t->word = t->word + 1; sem_post(&t->ping); take(&t->pong); }
         else { t->word = t->word + 1; op(semid, 0, +1); op(semid, 1, -1); }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -30,10 +30,10 @@ int main(int argc, char *argv[]) {
     snprintf(name, sizeof name, "/ipc-lab-bench-sem-%d", (int) getpid());
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd == -1) die("shm_open");
+    shm_unlink(name); /* at once: the descriptor is enough, and no failure below leaves the name */
     if (ftruncate(fd, sizeof(sem_t)) == -1) die("ftruncate");
     sem_t *sem = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (sem == MAP_FAILED) die("mmap");
-    shm_unlink(name); /* the mapping is enough; no name is left behind */
     close(fd);
     if (sem_init(sem, 1, 0) == -1) die("sem_init");
     t0 = now_s();

@@ -37,8 +37,8 @@ for name in "$@"; do
       [[ $QUEUE_JOBS =~ ^[0-9]+$ ]] && ((10#$QUEUE_JOBS >= 1 && 10#$QUEUE_JOBS <= 10000)) ||
         bad QUEUE_JOBS 'give how many jobs the dispatcher sends, a whole number from 1 to 10000' 'QUEUE_JOBS=20' ;;
     QUEUE_DELAY)
-      [[ $QUEUE_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$QUEUE_DELAY" 'BEGIN { exit !(v <= 60) }' ||
-        bad QUEUE_DELAY "give the seconds worker 2 takes over each job, from 0 to 60" 'QUEUE_DELAY=1' ;;
+      [[ $QUEUE_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v v="$QUEUE_DELAY" 'BEGIN { exit !(v <= 10) }' ||
+        bad QUEUE_DELAY "give the seconds worker 2 takes over each job, from 0 to 10" 'QUEUE_DELAY=1' ;;
     POSIX_SIZE)
       n=$(bytes POSIX_SIZE) || { bad POSIX_SIZE 'give a size such as 1024, 64KiB or 8MiB' 'POSIX_SIZE=4KiB'; continue; }
       ((n >= 80 && n <= 1 << 30)) || bad POSIX_SIZE 'give 80 bytes (the message) to 1GiB' 'POSIX_SIZE=4KiB' ;;

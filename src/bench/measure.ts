@@ -28,6 +28,21 @@ export async function output(child: ChildProcess, what: string): Promise<string>
   return out;
 }
 
+/**
+ * The stdout of each of several processes that work together; if one fails, the others are
+ * killed at once, since a survivor may wait for its peer forever (a sem_wait has no EIDRM).
+ */
+export async function outputs<const T extends ReadonlyArray<readonly [ChildProcess, string]>>(
+  children: T,
+): Promise<{ [K in keyof T]: string }> {
+  try {
+    return (await Promise.all(children.map(([child, what]) => output(child, what)))) as { [K in keyof T]: string };
+  } catch (error) {
+    for (const [child] of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw error;
+  }
+}
+
 export function lastJson<T>(text: string): T {
   const line = text
     .trim()

@@ -18,7 +18,7 @@ import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
-import { lastJson, median, output, pinned, repeat, start, type Placement } from './measure.ts';
+import { lastJson, median, output, outputs, pinned, repeat, start, type Placement } from './measure.ts';
 import { heading, kib, MEASURES, renderReport, type LatencyRow, type Machine, type ThroughputRow, type UncontendedRow } from './report.ts';
 import { posixPair, sysvPair } from './semaphores.ts';
 import { barChart } from './svg-chart.ts';
@@ -80,7 +80,10 @@ async function nodeRing(size: number, p: Placement, design: 'textbook' | 'batche
   ];
   const producer = start(pinned(p.cpus?.[0], producerArgv));
   const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common, '--warm-up', String(warmUp(size))]));
-  const [sent, text] = await Promise.all([output(producer, 'ring producer'), output(consumer, 'ring consumer')]);
+  const [sent, text] = await outputs([
+    [producer, 'ring producer'],
+    [consumer, 'ring consumer'],
+  ]);
   const m = text.match(/consumer: (\d+) bytes in (\d+) messages, ([\d.]+) MB\/s(?: \([^)]*\))?, (\d+) semops/);
   const n = sent.match(/producer: \d+ bytes in \d+ messages, [\d.]+ MB\/s, (\d+) semops/);
   if (!m || !n) throw new Error(`no rate or semops in the ring's output:\n${sent}\n${text}`);
@@ -103,7 +106,10 @@ async function unixSocket(size: number, p: Placement, dir: string): Promise<numb
   const sender = start(
     pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]),
   );
-  const [, text] = await Promise.all([output(sender, 'socket sender'), output(receiver, 'socket receiver')]);
+  const [, text] = await outputs([
+    [sender, 'socket sender'],
+    [receiver, 'socket receiver'],
+  ]);
   rmSync(path, { force: true });
   return mbps(lastJson(text));
 }
@@ -164,7 +170,10 @@ async function pingPongOf(kind: 'sysv' | 'posix', p: Placement, cBinary: string)
       start(pinned(cpu, [...NODE, 'src/bench/pingpong.ts', role, kind, key, String(trips)]));
     const pong = side('pong', p.cpus?.[1]);
     const ping = side('ping', p.cpus?.[0]);
-    const [text] = await Promise.all([output(ping, 'ping'), output(pong, 'pong')]);
+    const [text] = await outputs([
+      [ping, 'ping'],
+      [pong, 'pong'],
+    ]);
     const r = lastJson<{ roundTrips: number; seconds: number }>(text);
     return (r.seconds / r.roundTrips) * 1e6;
   });

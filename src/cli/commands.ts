@@ -421,9 +421,10 @@ const COMMANDS: readonly Command[] = [
       delay: valued('delay', {
         env: 'IPC_LAB_DELAY',
         arg: 'SECONDS',
-        help: 'worker: how long it takes over each job (a slow worker fills the queue); default 0',
+        help: 'worker: how long it takes over each job (a slow worker fills the queue); default 0, at most 10',
         fallback: 0,
-        parse: seconds(0, 60),
+        // Under the other side's --timeout (30 s): a blocked msgsnd waits about one job's time.
+        parse: seconds(0, 10),
       }),
       timeout: timeout(30, 'how long to wait for the other side'),
     },

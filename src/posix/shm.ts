@@ -8,13 +8,16 @@
  * The mapping is seen through the same guarded SegmentView as a System V segment, so the
  * message codec (../labs/message/codec.ts) reads and writes both the same way.
  */
-import { statSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { LabError } from '../core/errors.ts';
 import { view as rawView } from '../libc/ipc.ts';
 import * as c from '../libc/posix.ts';
 import { checkInt, checkPointer, checkReturned } from '../sysv/errors.ts';
 import { SegmentView } from '../sysv/segment-view.ts';
+import { SHM_DIR } from './dir.ts';
 import { PosixSemaphore, SEM_SIZE } from './sem.ts';
+
+export { SHM_DIR };
 
 export interface OpenOptions {
   /** Create it (O_CREAT | O_EXCL) with this size and mode; without, open an existing one. */
@@ -78,7 +81,7 @@ export class Mapping {
         checkReturned('posix_fallocate', c.posix_fallocate(fd, 0, create.size), () => ({ fd, offset: 0, len: create.size }));
         size = create.size;
       } else {
-        size = fileSize(name);
+        size = fstatSync(fd).size; // the object this descriptor opened, even if the name went meanwhile
         if (size === 0) throw new EmptyObjectError(`${name} is 0 bytes: nothing to map (its creator has not sized it with ftruncate yet)`);
       }
       const prot = readOnly ? c.PROT_READ : c.PROT_READ | c.PROT_WRITE;
@@ -122,15 +125,6 @@ export class Mapping {
     this.unmap();
   }
 }
-
-/** The object's size, as /dev/shm lists it: a POSIX object is a file there. */
-function fileSize(name: string): number {
-  // fstat would need struct stat's layout per arch; the file on the tmpfs says the same.
-  return statSync(`${SHM_DIR}${name}`).size;
-}
-
-/** Where Linux (glibc) keeps POSIX shared memory objects: a tmpfs, the IPC namespace's own in a container. */
-export const SHM_DIR = '/dev/shm';
 
 /** shm_unlink: the name goes at once; the memory when the last mapping goes. */
 export function unlink(name: string): void {

@@ -7,6 +7,7 @@
  * N > 0 the oldest of type N (MSG_EXCEPT: of any type but N), -N the oldest of the lowest type
  * up to N. So several receivers can share one queue, each taking only its own type.
  */
+import { readFileSync } from 'node:fs';
 import * as ipc from '../libc/ipc.ts';
 import * as libc from '../libc/msg.ts';
 import { checkInt, isErrno, SysvError } from './errors.ts';
@@ -105,6 +106,19 @@ export function sendBlocking(msqid: number, type: number, data: Uint8Array): Pro
   });
 }
 
+/**
+ * The largest message this IPC namespace's queues take (/proc/sys/kernel/msgmax, 8192 unless
+ * raised): a buffer of that size holds any message, and MSG_COPY, which cannot truncate, needs one.
+ */
+export function maxMessageBytes(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/kernel/msgmax', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : 8192;
+  } catch {
+    return 8192;
+  }
+}
+
 /** msgrcv: the message `options` ask for, or undefined when `noWait` and none is there (ENOMSG). */
 export function receive(msqid: number, options: ReceiveOptions = {}): Message | undefined {
   const { type = 0, maxBytes = 8192 } = options;
@@ -128,7 +142,7 @@ export function receive(msqid: number, options: ReceiveOptions = {}): Message | 
  * Ubuntu's and Docker Desktop's kernels have). Undefined where the kernel has no MSG_COPY
  * (ENOSYS). A peek, not a snapshot: senders and receivers may change the queue meanwhile.
  */
-export function peekMessages(msqid: number, maxBytes: number, limit = 64): Message[] | undefined {
+export function peekMessages(msqid: number, maxBytes = maxMessageBytes(), limit = 64): Message[] | undefined {
   const messages: Message[] = [];
   const buffer = Buffer.alloc(libc.MTYPE_SIZE + maxBytes);
   const flags = libc.MSG_COPY | ipc.IPC_NOWAIT | libc.MSG_NOERROR;

@@ -11,9 +11,9 @@
  * would pull the rug from under them. A queue has no attach count: it counts as in use while its
  * last sender or receiver still runs, or while it was used in the last minute.
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { SHM_DIR, unlink as unlinkPosix } from '../posix/shm.ts';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import type { KeyChoice } from '../labs/common/key.ts';
+import { SHM_DIR } from '../posix/dir.ts';
 import { allLabs, labWithMagic, type Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
 import { hexKey } from '../sysv/ipc-format.ts';
@@ -143,10 +143,25 @@ function judgeQueue(place: Place, force: boolean): Verdict | undefined {
     `message queue ${msqid} (${place.label}, key ${hexKey(place.key)}, ${st.qnum} message(s), ${st.cbytes} bytes, ` +
     `last used ${describeAge(last)} ago)`;
   const removeIt = () => removeQueue(msqid);
-  // The lab's own: its messages are all the lab's (MSG_COPY reads them without taking them).
-  const messages = place.lab?.describeMessage ? peekMessages(msqid, 8192) : undefined;
-  const foreign = messages?.find((m) => !place.lab?.describeMessage?.(m.type, m.data).ours);
-  if (foreign) return { what, remove: false, why: `holds a message of ${foreign.data.byteLength} bytes that is not the lab's`, removeIt };
+  // The lab's own: its messages are all the lab's (MSG_COPY reads them without taking them). An
+  // explicit --key is judged as the queue lab's, the one lab with a queue.
+  const lab = place.lab ?? allLabs().find((l) => l.kind === 'queue');
+  const describe = lab?.describeMessage;
+  if (!describe) return { what, remove: false, why: 'no lab here makes a queue to compare it with', removeIt };
+  if (st.qnum > 0) {
+    const messages = peekMessages(msqid);
+    if (messages === undefined)
+      return {
+        what,
+        remove: false,
+        why: "its messages cannot be read without taking them here (no MSG_COPY): not proven the lab's",
+        removeIt,
+      };
+    if (messages.length < st.qnum)
+      return { what, remove: false, why: `holds ${st.qnum} messages, more than the lab's queue ever does`, removeIt };
+    const foreign = messages.find((m) => !describe(m.type, m.data).ours);
+    if (foreign) return { what, remove: false, why: `holds a message of ${foreign.data.byteLength} bytes that is not the lab's`, removeIt };
+  }
   const live = [st.lspid, st.lrpid].filter(runs);
   if (!force && live.length > 0)
     return { what, remove: false, why: `pid ${live.join(' and ')} that used it still runs; stop it first, or --force`, removeIt };
@@ -174,12 +189,29 @@ function mappers(file: string): number[] {
   return pids;
 }
 
+/** Enough of an object to judge it: its first MiB (a magic, or zeros), or why it cannot be read. */
+function readObject(file: string): Buffer | string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(fstatSync(fd).size, 1 << 20));
+      return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'gone meanwhile' : `not readable by this user (${code})`;
+  }
+}
+
 /**
  * The lab's POSIX objects in /dev/shm: files whose names start with the lab's prefix and whose
- * bytes are a lab segment (its magic, or zeros: a creator that died before writing). One that a
+ * bytes are a lab segment (its magic), or all zeros (a creator that died before writing) and not
+ * touched in the last minute (a creator may be between shm_open and its first write). One that a
  * visible process still maps stays, unless --force; a file of another name is never looked at.
  */
-function judgePosixObjects(lab: Lab, force: boolean): Verdict[] {
+function judgePosixObjects(lab: Lab, force: boolean, unlink: (name: string) => void): Verdict[] {
   const prefix = lab.namePrefix!.slice(1);
   let entries: string[];
   try {
@@ -187,26 +219,61 @@ function judgePosixObjects(lab: Lab, force: boolean): Verdict[] {
   } catch {
     return []; // no /dev/shm here
   }
-  return entries.map((entry) => {
+  const verdicts: Verdict[] = [];
+  for (const entry of entries) {
     const file = `${SHM_DIR}/${entry}`;
-    const st = statSync(file);
-    const head = Buffer.alloc(Math.min(4, st.size));
-    const fd = openSync(file, 'r');
+    let st: ReturnType<typeof lstatSync>;
     try {
-      readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
+      st = lstatSync(file);
+    } catch {
+      continue; // gone meanwhile
     }
-    const ours = labWithMagic(head) !== undefined || head.every((b) => b === 0);
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
     const what = `POSIX object ${file} (${lab.name}, ${st.size} bytes, mode ${mode}, changed ${describeAge(st.mtime)} ago)`;
-    const removeIt = () => unlinkPosix(`/${entry}`);
-    if (!ours) return { what, remove: false, why: "its bytes are not a lab segment's", removeIt };
+    const removeIt = () => {
+      try {
+        unlink(`/${entry}`);
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error; // gone meanwhile: nothing to do
+      }
+    };
+    if (!st.isFile()) {
+      verdicts.push({ what, remove: false, why: 'not a regular file', removeIt });
+      continue;
+    }
+    const bytes = readObject(file);
+    if (typeof bytes === 'string') {
+      if (bytes !== 'gone meanwhile') verdicts.push({ what, remove: false, why: bytes, removeIt });
+      continue;
+    }
+    const zeros = bytes.every((b) => b === 0);
+    if (labWithMagic(bytes) === undefined && !zeros) {
+      verdicts.push({ what, remove: false, why: "its bytes are not a lab segment's", removeIt });
+      continue;
+    }
     const users = mappers(file);
-    if (users.length > 0 && !force)
-      return { what, remove: false, why: `pid ${users.join(', ')} still maps it; stop it first, or --force`, inUse: true, removeIt };
-    return { what, remove: true, removeIt };
-  });
+    if (users.length > 0 && !force) {
+      verdicts.push({
+        what,
+        remove: false,
+        why: `pid ${users.join(', ')} still maps it; stop it first, or --force`,
+        inUse: true,
+        removeIt,
+      });
+      continue;
+    }
+    if (zeros && !force && Date.now() - st.mtime.getTime() < RECENT_MS) {
+      verdicts.push({
+        what,
+        remove: false,
+        why: 'empty and made in the last minute: its creator may still be writing it; or --force',
+        removeIt,
+      });
+      continue;
+    }
+    verdicts.push({ what, remove: true, removeIt });
+  }
+  return verdicts;
 }
 
 export async function runClean(options: CleanOptions, say: Narrator): Promise<number> {
@@ -217,8 +284,13 @@ export async function runClean(options: CleanOptions, say: Narrator): Promise<nu
   else say.note(`no key file at ${options.keyFile}: no lab key to look for (pass --key-file or --key)`);
 
   const verdicts: Verdict[] = [];
-  // POSIX objects have names, not keys: looked for whatever the key file says.
-  for (const lab of allLabs()) if (lab.kind === 'posix') verdicts.push(...judgePosixObjects(lab, options.force));
+  // POSIX objects have names, not keys: looked for whatever the key file says, but not when one
+  // --key is asked for. The POSIX layer (libc's shm_unlink) is loaded only when there is one to judge.
+  const posixLabs = options.key === undefined ? allLabs().filter((l) => l.kind === 'posix') : [];
+  if (posixLabs.length > 0 && existsSync(SHM_DIR)) {
+    const { unlink } = await import('../posix/shm.ts');
+    for (const lab of posixLabs) verdicts.push(...judgePosixObjects(lab, options.force, unlink));
+  }
   for (const place of places) {
     if (place.lab?.kind === 'posix') continue;
     if (place.lab?.kind === 'queue') {
@@ -238,7 +310,16 @@ export async function runClean(options: CleanOptions, say: Narrator): Promise<nu
       say.warn(`left alone: ${v.what}: ${v.why}`);
       continue;
     }
-    if (!options.dryRun) v.removeIt();
+    if (!options.dryRun) {
+      try {
+        v.removeIt();
+      } catch (error) {
+        // Gone meanwhile, or not ours to remove: say so, and go on with the rest.
+        if (!isErrno(error, 'absent', 'EPERM', 'EACCES')) throw error;
+        say.warn(`could not remove ${v.what}: ${(error as Error).message}`);
+        continue;
+      }
+    }
     say.good(`${options.dryRun ? 'would remove' : 'removed'} ${v.what}`);
   }
   const removed = verdicts.filter((v) => v.remove).length;

@@ -4,7 +4,7 @@
  * /proc/PID/maps, as far as this process sees them), then the same annotated memory map as a
  * System V segment's, since it holds the same bytes.
  *
- *   $ ipc-lab inspect --lab posix        (in the server's container: make inspect LAB=posix)
+ *   $ ipc-lab inspect --lab posix        (in the server's container; make inspect runs it there)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { WaitTimeoutError } from '../core/errors.ts';
@@ -55,7 +55,7 @@ export async function runInspectPosix(options: InspectPosixOptions, say: Narrato
   if (!('value' in found))
     throw new WaitTimeoutError(
       `no ${file} here (shm_open: ENOENT): the POSIX lab's server makes it (make posix) and unlinks it when it stops; ` +
-        "look from a container that shares its /dev/shm (make inspect LAB=posix runs in the server's)",
+        'look from a container that shares its /dev/shm (make inspect looks inside posix-server)',
     );
   const mapping: Mapping = found.value;
   try {

@@ -16,7 +16,7 @@ import { resolveKey, type KeyChoice } from '../labs/common/key.ts';
 import type { Lab } from '../labs/registry.ts';
 import { isErrno } from '../sysv/errors.ts';
 import { hexKey } from '../sysv/ipc-format.ts';
-import { getQueue, peekMessages, statQueue, type Message } from '../sysv/msg.ts';
+import { getQueue, maxMessageBytes, peekMessages, statQueue, type Message } from '../sysv/msg.ts';
 import { ipcsRow } from '../sysv/ipcs.ts';
 import type { Narrator } from '../text/narrate.ts';
 import { renderTable } from '../text/table.ts';
@@ -64,7 +64,7 @@ export async function runInspectQueue(options: InspectQueueOptions, say: Narrato
   const row = ipcsRow('q', msqid);
   const st = statQueue(msqid);
   const size = Math.max(...options.lab.structs.map((s) => s.size));
-  const messages = peekMessages(msqid, Math.max(size, 8192));
+  const messages = peekMessages(msqid, Math.max(size, maxMessageBytes()));
   const describe = (m: Message): string => options.lab.describeMessage?.(m.type, m.data).text ?? `${m.data.byteLength} bytes`;
   if (options.json) {
     say.block(

@@ -105,6 +105,8 @@ function ownerRows(st: { uid: number; gid: number; cuid: number; cgid: number })
 }
 
 const pidText = (pid: number): string => (pid === 0 ? '0 (none yet)' : `${pid} (${processName(pid)})`);
+/** A queue's sides are often in other containers, whose pids the kernel shows here as 0. */
+const queuePidText = (pid: number): string => (pid === 0 ? '0 (none yet, or in another PID namespace)' : pidText(pid));
 
 /** Label, value and meaning rows, ready for a table. */
 export function explainStat(shmid: number, st: ShmStat, options: ExplainOptions = {}): Row[] {
@@ -147,8 +149,8 @@ export function explainQueueStat(msqid: number, st: MsqStat, options: ExplainOpt
         ? 'the capacity, reached: msgsnd blocks now (EAGAIN with IPC_NOWAIT)'
         : 'the capacity: msgsnd blocks once msg_cbytes would pass it',
     ],
-    ['msg_lspid', pidText(st.lspid), 'the last process to msgsnd'],
-    ['msg_lrpid', pidText(st.lrpid), 'the last process to msgrcv'],
+    ['msg_lspid', queuePidText(st.lspid), 'the last process to msgsnd'],
+    ['msg_lrpid', queuePidText(st.lrpid), 'the last process to msgrcv'],
     ['msg_stime', when(st.stime, now), 'last msgsnd'],
     ['msg_rtime', when(st.rtime, now), 'last msgrcv'],
     ['msg_ctime', when(st.ctime, now), 'created, or last changed by IPC_SET'],

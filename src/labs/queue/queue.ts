@@ -22,7 +22,18 @@ import { waitFor } from '../../core/wait.ts';
 import { isErrno } from '../../sysv/errors.ts';
 import { hexKey } from '../../sysv/ipc-format.ts';
 import { ipcsRow } from '../../sysv/ipcs.ts';
-import { getQueue, IPC_CREAT, IPC_EXCL, receive, removeQueue, send, sendBlocking, setQueueBytes, statQueue } from '../../sysv/msg.ts';
+import {
+  getQueue,
+  IPC_CREAT,
+  IPC_EXCL,
+  maxMessageBytes,
+  receive,
+  removeQueue,
+  send,
+  sendBlocking,
+  setQueueBytes,
+  statQueue,
+} from '../../sysv/msg.ts';
 import type { Narrator } from '../../text/narrate.ts';
 import type { KeyChoice } from '../common/key.ts';
 import { labKey } from '../common/two-party.ts';
@@ -44,8 +55,6 @@ export interface QueueOptions {
 }
 
 const POLL_MS = 10;
-/** The largest message Linux takes by default (MSGMAX, /proc/sys/kernel/msgmax). */
-const MSGMAX = 8192;
 
 /** The queue went away while in use, or the other side never came. */
 export class QueueGoneError extends LabError {
@@ -73,18 +82,33 @@ async function sendOrRemove(
   timeout: number,
   say: Narrator,
 ): Promise<void> {
-  const sending = sendBlocking(msqid, type, bytes).then(() => 'sent' as const);
+  // A signal that lands on the thread pool's thread ends its msgsnd with EINTR: send again, unless stopping.
+  const sendUntilDone = async (): Promise<'sent'> => {
+    for (;;) {
+      try {
+        await sendBlocking(msqid, type, bytes);
+        return 'sent';
+      } catch (error) {
+        if (!isErrno(error, 'EINTR') || stop.signal) throw error;
+      }
+    }
+  };
+  const sending = sendUntilDone();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timed out'>((resolve) => {
     timer = setTimeout(() => resolve('timed out'), Math.max(0, deadline - Date.now()));
   });
-  const first = await Promise.race([sending, stop.stopped.then(() => 'stopped' as const), timedOut]);
-  clearTimeout(timer);
+  let first: 'sent' | 'stopped' | 'timed out';
+  try {
+    first = await Promise.race([sending, stop.stopped.then(() => 'stopped' as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
   if (first === 'sent') return;
   removeQueue(msqid);
   say.call('msgctl', `${msqid}, IPC_RMID, NULL`, '0', 'removed, which wakes the blocked msgsnd with EIDRM');
   await sending.catch((error: unknown) => {
-    if (!isErrno(error, 'gone')) throw error;
+    if (!isErrno(error, 'gone', 'EINTR')) throw error;
   });
   stop.throwIfStopped();
   throw new QueueGoneError(
@@ -142,8 +166,19 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
     }
     for (const type of WORKER_TYPES) await sendJob(type, next.get(type)!, true, '');
     say.step('waiting until the workers have taken everything (msg_qnum 0)');
-    const empty = await waitFor(() => (statQueue(msqid).qnum === 0 ? true : undefined), { every: POLL_MS, stop, deadline: deadline() });
-    if ('timedOut' in empty) throw new QueueGoneError(`the workers did not take every message within ${options.timeout} s`);
+    // Each message taken restarts the clock: a slow worker (QUEUE_DELAY) may need long for the lot.
+    let left = statQueue(msqid).qnum;
+    let until = deadline();
+    const empty = await waitFor(
+      () => {
+        const qnum = statQueue(msqid).qnum;
+        if (qnum < left) [left, until] = [qnum, deadline()];
+        return qnum === 0 ? true : Date.now() > until ? false : undefined;
+      },
+      { every: POLL_MS, stop },
+    );
+    if (!('value' in empty) || !empty.value)
+      throw new QueueGoneError(`the workers took no message for ${options.timeout} s, and ${left} are still on the queue`);
     const st = statQueue(msqid);
     say.note(
       `msg_qnum ${st.qnum}, msg_cbytes ${st.cbytes}, msg_lspid ${st.lspid} (the last sender: this dispatcher), ` +
@@ -196,13 +231,14 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
       `again every ${POLL_MS} ms while there is none`,
   );
   let taken = 0;
+  const msgmax = maxMessageBytes();
   for (;;) {
     let message: ReturnType<typeof receive>;
     const got = await waitFor(
       () => {
         try {
-          // Room for the largest message a queue takes (MSGMAX): a foreign one is then judged by its size, not E2BIG.
-          message = receive(msqid, { type, maxBytes: MSGMAX, noWait: true });
+          // Room for the largest message a queue takes (msgmax): a foreign one is then judged by its size, not E2BIG.
+          message = receive(msqid, { type, maxBytes: msgmax, noWait: true });
           return message;
         } catch (error) {
           if (isErrno(error, 'gone'))
@@ -215,7 +251,8 @@ async function work(options: QueueOptions, key: number, stop: Shutdown, say: Nar
     if ('timedOut' in got)
       throw new QueueGoneError(
         `no job of type ${type} for ${options.timeout} s, and no last message: the dispatcher is stuck or was killed ` +
-          '(a killed dispatcher leaves its queue: `ipc-lab clean --force` removes it)',
+          "(a killed dispatcher leaves its queue until its IPC namespace goes: in compose, with the lab's containers; " +
+          'elsewhere `ipc-lab clean --force` removes it)',
       );
     const job = decodeJob(got.value.data);
     if (!job)

@@ -71,7 +71,7 @@ describe('the queue lab', () => {
     expect(r.stdout).toMatch(/^msg_cbytes\s+256 bytes/m);
     expect(r.stdout).toMatch(/^msg_qbytes\s+256 bytes\s+the capacity, reached/m);
     expect(r.stdout).toMatch(new RegExp(`^msg_lspid\\s+${d.child.pid} \\(node\\)`, 'm'));
-    expect(r.stdout).toMatch(/^msg_lrpid\s+0 \(none yet\)/m);
+    expect(r.stdout).toMatch(/^msg_lrpid\s+0 \(none yet, or in another PID namespace\)/m);
     expect(r.stdout).toMatch(/^0\s+1\s+32\s+for worker 1: job 0, "wash 1"$/m);
     expect(r.stdout).toMatch(/^7\s+2\s+32\s+for worker 2: job 3, "wash 8"$/m);
     // MSG_COPY copied them: the queue still holds all 8.
