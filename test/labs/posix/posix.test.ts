@@ -172,6 +172,10 @@ describe('the POSIX lab', () => {
     const foreign = newName();
     writeFileSync(file(foreign), "not the lab's bytes: some other program keeps its state here\n");
 
+    // All zeros and just made: a creator between shm_open and its first write, maybe.
+    const fresh = newName();
+    writeFileSync(file(fresh), Buffer.alloc(1024));
+
     const dry = await clean('--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(new RegExp(`would remove POSIX object /dev/shm${leftover} `));
@@ -186,8 +190,13 @@ describe('the POSIX lab', () => {
     expect(r.stdout + r.stderr).toMatch(new RegExp(`left alone: POSIX object /dev/shm${foreign} .*: its bytes are not a lab segment's`));
     expect(existsSync(file(leftover))).toBe(false);
     expect(existsSync(file(mapped))).toBe(true);
+    expect(r.stdout + r.stderr).toMatch(
+      new RegExp(`left alone: POSIX object /dev/shm${fresh} .*: empty and made in the last minute: its creator may still be writing it`),
+    );
     expect(existsSync(file(foreign))).toBe(true);
+    expect(existsSync(file(fresh))).toBe(true);
     rmSync(file(foreign));
+    rmSync(file(fresh));
 
     const stopped = await live.stop();
     expect(stopped.code).toBe(0);
