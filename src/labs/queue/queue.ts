@@ -132,12 +132,15 @@ async function dispatch(options: QueueOptions, key: number, stop: Shutdown, say:
     const sendJob = async (type: number, sequence: number, last: boolean, text: string): Promise<void> => {
       const bytes = encodeJob(sequence, last, text);
       const what = `${msqid}, {mtype ${type}, job ${sequence}${last ? ', last' : ` "${text}"`}}, ${JOB.size}`;
+      // The dispatcher is the queue's only sender, so between this IPC_STAT and the msgsnd the
+      // queue can only lose messages: if the msgsnd then fails with EAGAIN, this is its state.
+      const before = fullShown ? undefined : statQueue(msqid);
       if (send(msqid, type, bytes, { noWait: true })) {
         say.call('msgsnd', `${what}, IPC_NOWAIT`, '0');
         return;
       }
-      if (!fullShown) {
-        const st = statQueue(msqid);
+      if (before) {
+        const st = before;
         say.warn(
           `msgsnd(${what}, IPC_NOWAIT) = -1 EAGAIN: the queue is full, ${st.qnum} messages, ` +
             `${st.cbytes} of ${st.qbytes} bytes (msg_qbytes)`,
