@@ -93,22 +93,19 @@ export class IpcNamespace {
 
   /** Keys of the namespace's semaphore sets, from /proc/sysvipc/sem as seen inside it. */
   semaphoreSetKeys(): number[] {
-    const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/sem']);
-    const out = spawnSync(cmd!, args, { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/sem failed: ${out.stderr}`);
-    return out.stdout
-      .trim()
-      .split('\n')
-      .slice(1)
-      .filter((l) => l.trim() !== '')
-      .map((l) => Number(l.trim().split(/\s+/)[0]));
+    return this.keysIn('sem');
   }
 
   /** Keys of the namespace's message queues, from /proc/sysvipc/msg as seen inside it. */
   queueKeys(): number[] {
-    const [cmd, ...args] = this.wrap(['cat', '/proc/sysvipc/msg']);
+    return this.keysIn('msg');
+  }
+
+  /** The first column (the key) of every row of /proc/sysvipc/FILE, read inside the namespace. */
+  private keysIn(file: 'sem' | 'msg'): number[] {
+    const [cmd, ...args] = this.wrap(['cat', `/proc/sysvipc/${file}`]);
     const out = spawnSync(cmd!, args, { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/msg failed: ${out.stderr}`);
+    if (out.status !== 0) throw new Error(`reading /proc/sysvipc/${file} failed: ${out.stderr}`);
     return out.stdout
       .trim()
       .split('\n')
