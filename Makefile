@@ -21,6 +21,8 @@ DESIGN ?= textbook                 ## make ring: textbook (one P and one V a mes
 QUEUE_JOBS ?= 20                   ## how many jobs make queue's dispatcher sends
 QUEUE_DELAY ?= 0.3                 ## seconds make queue's worker 2 takes over each job
 POSIX_SIZE ?= 1024                 ## bytes of make posix's object (/dev/shm holds 16m: shm_size)
+VIEW_PORT ?= 8080                  ## make view: the port on this machine
+VIEW_BIND ?= 127.0.0.1             ## make view: the address it is published on (0.0.0.0: every network)
 CYCLES ?= 50                       ## make soak: how many make up + make down
 START_INTERVAL ?= auto             ## auto: faster healthchecks while the server starts on Engine 25+; 0: never
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
@@ -41,10 +43,12 @@ override DESIGN := $(strip $(DESIGN))
 override QUEUE_JOBS := $(strip $(QUEUE_JOBS))
 override QUEUE_DELAY := $(strip $(QUEUE_DELAY))
 override POSIX_SIZE := $(strip $(POSIX_SIZE))
+override VIEW_PORT := $(strip $(VIEW_PORT))
+override VIEW_BIND := $(strip $(VIEW_BIND))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
-export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY POSIX_SIZE STEP START_INTERVAL COMPOSE UP_FLAGS
+export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY POSIX_SIZE VIEW_PORT VIEW_BIND STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
 # The paths a student takes by mistake, caught before anything runs: make from another folder
@@ -98,6 +102,11 @@ inspect: preflight node_modules ## The lab's containers and namespaces, then the
 .PHONY: watch
 watch: preflight server-running ## Redraw the segment's memory map as bytes change (run `make up STEP=1` in another terminal)
 	$(COMPOSE) exec server ipc-lab inspect --watch
+
+.PHONY: view
+view: preflight ## The live view in a browser (http://localhost:8080): every lab object, read-only; Ctrl-C stops it
+	@scripts/lab/check-vars.sh view VIEW_PORT VIEW_BIND
+	@scripts/lab/view.sh
 
 .PHONY: gdb
 gdb: preflight server-running ## gdb attached to the server, printing the segment at its address (TUI=1: gdb's text UI)

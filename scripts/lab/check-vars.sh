@@ -42,6 +42,12 @@ for name in "$@"; do
     POSIX_SIZE)
       n=$(bytes POSIX_SIZE) || { bad POSIX_SIZE 'give a size such as 1024, 64KiB or 8MiB' 'POSIX_SIZE=4KiB'; continue; }
       ((n >= 80 && n <= 1 << 30)) || bad POSIX_SIZE 'give 80 bytes (the message) to 1GiB' 'POSIX_SIZE=4KiB' ;;
+    VIEW_PORT)
+      [[ $VIEW_PORT =~ ^[0-9]+$ ]] && ((10#$VIEW_PORT >= 1 && 10#$VIEW_PORT <= 65535)) ||
+        bad VIEW_PORT 'give a TCP port from 1 to 65535' 'VIEW_PORT=8081' ;;
+    VIEW_BIND)
+      [[ $VIEW_BIND =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ || $VIEW_BIND =~ ^[0-9a-fA-F:]*:[0-9a-fA-F:]*$ ]] ||
+        bad VIEW_BIND 'give an IP address: 127.0.0.1 (this machine only) or 0.0.0.0 (every network it is on)' 'VIEW_BIND=0.0.0.0' ;;
     *) echo "check-vars: no rule for $name" >&2; status=70 ;;
   esac
 done

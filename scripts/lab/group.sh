@@ -100,8 +100,17 @@ remove_all() {
 trap remove_all EXIT
 trap 'interrupted=1' INT TERM HUP
 
-echo "${compose[*]} --profile $profile up ${up_flags[*]} --force-recreate --detach ${services[*]}"
-if ! "${compose[@]}" --profile "$profile" up "${up_flags[@]}" --force-recreate --detach "${services[@]}"; then
+# While the live view runs (make view), the race and the ring run where it looks: in the server's
+# IPC namespace (compose.view.yaml), next to the server that is already there (--no-deps).
+no_deps=()
+if [[ $profile == race || $profile == ring ]] && [[ -n $(shielded "${compose[@]}" --profile view ps --status running --quiet view 2>/dev/null) ]]; then
+  root=$(cd "$(dirname "$0")/../.." && pwd)
+  export COMPOSE_FILE="${COMPOSE_FILE:-$root/compose.yaml}:$root/compose.view.yaml"
+  no_deps=(--no-deps)
+  echo "the live view runs (make view): the $profile lab joins the server's IPC namespace, where the view looks"
+fi
+echo "${compose[*]} --profile $profile up ${up_flags[*]} ${no_deps[*]+${no_deps[*]} }--force-recreate --detach ${services[*]}"
+if ! "${compose[@]}" --profile "$profile" up "${up_flags[@]}" ${no_deps[@]+"${no_deps[@]}"} --force-recreate --detach "${services[@]}"; then
   ((interrupted)) && { echo "make $profile was interrupted while it started: removing $every" >&2; exit 130; }
   exit 1
 fi

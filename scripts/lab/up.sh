@@ -32,8 +32,15 @@ if [[ ${START_INTERVAL:-auto} != 0 ]] && awk -v v="$api" 'BEGIN { split(v, a, ".
   export COMPOSE_FILE="${COMPOSE_FILE:-$root/compose.yaml}:$root/compose.start-interval.yaml"
 fi
 
-echo "${compose[*]} up ${up_flags[*]} --force-recreate --detach"
-if ! "${compose[@]}" up "${up_flags[@]}" --force-recreate --detach; then
+# A running live view (make view) sits in the server's IPC namespace: the new server makes a new
+# one, so the view is recreated with it (the page reconnects by itself).
+profiles=()
+if [[ -n $(shielded "${compose[@]}" --profile view ps --status running --quiet view 2>/dev/null) ]]; then
+  profiles=(--profile view)
+  echo "the live view runs (make view): it is recreated with the server, in the server's new IPC namespace"
+fi
+echo "${compose[*]} ${profiles[*]+${profiles[*]} }up ${up_flags[*]} --force-recreate --detach"
+if ! "${compose[@]}" ${profiles[@]+"${profiles[@]}"} up "${up_flags[@]}" --force-recreate --detach; then
   server=$("${compose[@]}" ps --all --quiet server 2>/dev/null)
   if [[ -n $server && $(docker inspect --format '{{.State.Status}}' "$server" 2>/dev/null) == exited ]]; then
     code=$(docker inspect --format '{{.State.ExitCode}}' "$server")

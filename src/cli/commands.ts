@@ -3,6 +3,7 @@
  * ./options.ts's terms), how their values become the typed options its program takes, and the
  * program itself, loaded only when it runs: `ipc-lab --help` never loads koffi.
  */
+import { isIP } from 'node:net';
 import { UsageError } from '../core/errors.ts';
 import type { KeyChoice } from '../labs/common/key.ts';
 import { DEFAULT_KEY_FILE, DEFAULT_MODE, DEFAULT_PROJECT_ID, DEFAULT_SEGMENT_SIZE, MIN_SEGMENT_SIZE } from '../labs/message/contract.ts';
@@ -170,6 +171,16 @@ function labChoice(values: {
   key: number | undefined;
 }): KeyChoice & { lab: Lab } {
   return { lab: values.lab, keyFile: values.keyFile, key: values.key, projectId: values.projectId ?? values.lab.projectId };
+}
+
+/** An IP address to listen on or publish at, as text: 127.0.0.1, 0.0.0.0, ::1. */
+function ipAddress(text: string, source: string): string {
+  const t = text.trim();
+  if (isIP(t) === 0 && t !== 'localhost')
+    throw new UsageError(
+      `${source} is ${JSON.stringify(text)}: give an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)`,
+    );
+  return t;
 }
 
 export const timeout = (fallback: number, help: string) =>
@@ -520,6 +531,54 @@ segment, that no process is attached to or maps. Never touches anything else.`,
     options: KEY,
     build: (v) => v,
     load: async () => (await import('../labs/message/check.ts')).runCheck,
+  }),
+  command({
+    name: 'view',
+    summary: 'the live view: every lab object in a browser, read-only, for the projector (make view)',
+    usage: 'view [options]',
+    about:
+      "Serve a page that shows the lab's kernel objects live: the message segment's memory map as the\nbytes arrive, IPC_STAT, " +
+      "every semaphore set, the race's counters, the ring's slots. Looks 20 times\na second, read-only (SHM_RDONLY, semctl GET " +
+      'commands only); serves GET and nothing else.',
+    options: {
+      keyFile,
+      listen: valued('listen', {
+        env: 'IPC_LAB_VIEW_LISTEN',
+        arg: 'ADDRESS',
+        help: 'the address to listen on (the view service: 0.0.0.0 inside its container)',
+        fallback: '127.0.0.1',
+        parse: ipAddress,
+      }),
+      port: valued('port', {
+        env: 'IPC_LAB_VIEW_PORT',
+        arg: 'PORT',
+        help: 'the TCP port to listen on (0: any free one, printed)',
+        fallback: 8080,
+        parse: wholeNumber(0, 65535),
+      }),
+      url: valued<string | undefined>('url', {
+        env: 'IPC_LAB_VIEW_URL',
+        arg: 'URL',
+        help: 'the address to print for users (the view service: where Compose publishes the port)',
+        fallback: undefined,
+        parse: (text) => text.trim(),
+      }),
+      bind: valued<string | undefined>('bind', {
+        env: 'IPC_LAB_VIEW_BIND',
+        arg: 'ADDRESS',
+        help: 'where users reach it, if not at --listen (the view service: VIEW_BIND); on loopback it answers only to localhost',
+        fallback: undefined,
+        parse: ipAddress,
+      }),
+      interval: valued('interval', {
+        arg: 'MS',
+        help: 'milliseconds between two looks',
+        fallback: 50,
+        parse: wholeNumber(10, 5000, ' ms'),
+      }),
+    },
+    build: (v) => v,
+    load: async () => (await import('../view/view.ts')).runView,
   }),
   command({
     name: 'lab',

@@ -25,6 +25,12 @@ export interface Lab {
   readonly namePrefix?: string;
   /** The four bytes at the start of its segment (none for a queue). */
   readonly magic: string;
+  /**
+   * How many of its own processes keep the segment attached while it runs (1 if absent). Its
+   * sides learn that the other came or went from shm_nattch, so an observer (make view)
+   * attaches only once all of them have, and lets go as soon as one leaves.
+   */
+  readonly parties?: number;
   /** Its semaphore set's semaphores by number; none means the lab makes no set. */
   readonly semaphores: readonly string[];
   /** Every struct of its contract, as declared (what the gcc checks compile). */

@@ -304,6 +304,16 @@ export function getWaitingCount(semid: number, num: number): number {
   return checkInt('semctl', c.semctl(semid, num, c.GETNCNT), () => ({ semid, semnum: num, cmd: 'GETNCNT' }));
 }
 
+/** semctl(GETZCNT): how many processes wait for semaphore `num` to become 0. */
+export function getZeroWaitCount(semid: number, num: number): number {
+  return checkInt('semctl', c.semctl(semid, num, c.GETZCNT), () => ({ semid, semnum: num, cmd: 'GETZCNT' }));
+}
+
+/** semctl(GETPID): the pid of the last process to semop semaphore `num` (0 if none, or in another PID namespace). */
+export function getLastPid(semid: number, num: number): number {
+  return checkInt('semctl', c.semctl(semid, num, c.GETPID), () => ({ semid, semnum: num, cmd: 'GETPID' }));
+}
+
 /**
  * semctl(GETALL). The kernel writes one unsigned short per semaphore and is told no length, so
  * the array must hold exactly nsems: IPC_STAT first.

@@ -27,7 +27,7 @@ import { narrator, type Narrator } from '../text/narrate.ts';
 import { colorEnabled } from '../text/style.ts';
 import { renderTable } from '../text/table.ts';
 import { explainStat } from './ipc-stat-explained.ts';
-import { fieldValue, labOf, renderLegend, renderMap, segmentRegions } from './memory-map.ts';
+import { describeRegions, labOf, renderLegend, renderMap } from './memory-map.ts';
 
 export interface InspectOptions extends KeyChoice {
   /** The lab whose segment to look up (its project id) and to draw it as until its magic says. */
@@ -71,16 +71,7 @@ function jsonReport(shmid: number, st: ShmStat, row: { row: string } | undefined
     valid: v.valid,
     state: v.state,
     verdict: v.text,
-    regions: segmentRegions(bytes, lab).map((r) => ({
-      kind: r.kind,
-      struct: r.struct || null,
-      field: r.field?.name ?? null,
-      ctype: r.field?.declaration ?? null,
-      offset: r.start,
-      size: r.size,
-      paddingBefore: r.field?.paddingBefore ?? null,
-      value: r.field ? fieldValue(bytes, r.field) : null,
-    })),
+    regions: describeRegions(bytes, lab),
   };
 }
 

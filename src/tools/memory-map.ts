@@ -103,6 +103,31 @@ export function segmentRegions(bytes: Uint8Array, lab = labOf(bytes)): Region[] 
   return regions.filter((r) => r.start < size).map((r) => (r.start + r.size > size ? { ...r, size: size - r.start } : r));
 }
 
+/** A region as data (inspect --json, make view): where it is, what it is, and the value it holds. */
+export interface RegionReport {
+  readonly kind: Region['kind'];
+  readonly struct: string | null;
+  readonly field: string | null;
+  readonly ctype: string | null;
+  readonly offset: number;
+  readonly size: number;
+  readonly paddingBefore: number | null;
+  readonly value: string | number | null;
+}
+
+export function describeRegions(bytes: Uint8Array, lab = labOf(bytes)): RegionReport[] {
+  return segmentRegions(bytes, lab).map((r) => ({
+    kind: r.kind,
+    struct: r.struct || null,
+    field: r.field?.name ?? null,
+    ctype: r.field?.declaration ?? null,
+    offset: r.start,
+    size: r.size,
+    paddingBefore: r.field?.paddingBefore ?? null,
+    value: r.field ? fieldValue(bytes, r.field) : null,
+  }));
+}
+
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 
 /** The value a field's bytes hold, read as its C type; strings stop at NUL (or say there is none). */

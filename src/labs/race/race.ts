@@ -34,7 +34,7 @@ import {
   waitForPeer,
   type LabObjects,
 } from '../common/two-party.ts';
-import { RACE_FIELDS, RACE_LAB, RACE_MAGIC, RACE_PROJECT_ID, RACE_RECORD, RACE_SEM } from './contract.ts';
+import { RACE_FIELDS, RACE_LAB, RACE_MAGIC, RACE_PROJECT_ID, RACE_READER, RACE_RECORD, RACE_SEGMENT_SIZE, RACE_SEM } from './contract.ts';
 
 const RACE_LAB_SEMAPHORES = RACE_LAB.semaphores.length;
 
@@ -53,6 +53,11 @@ export interface RaceOptions {
 const P: SemOp[] = [{ num: RACE_SEM.lock, op: -1, flags: SEM_UNDO }];
 const V: SemOp[] = [{ num: RACE_SEM.lock, op: +1, flags: SEM_UNDO }];
 const SEQ = fieldOf(RACE_RECORD, 'seq').offset;
+const COUNTS = {
+  reads: fieldOf(RACE_READER, 'reads').offset,
+  torn: fieldOf(RACE_READER, 'torn').offset,
+  lastTorn: fieldOf(RACE_READER, 'last_torn').offset,
+};
 const YIELD_EVERY_MS = 20;
 
 /**
@@ -128,8 +133,12 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: Shutdown, dura
         if (first !== 0 && !record.every((v) => v === first)) {
           torn++;
           example ??= { fields: describeTear(record) };
+          view.write(COUNTS.lastTorn, bytes);
         }
       }
+      // The counts go into the segment after each burst, for an observer (make view) to show.
+      view.setUint32(COUNTS.reads, reads >>> 0);
+      view.setUint32(COUNTS.torn, torn >>> 0);
       await stop.yield();
       if (attachedCount(objects.shmid) < 2) {
         ended =
@@ -171,9 +180,10 @@ export async function runRace(options: RaceOptions, say: Narrator): Promise<numb
       choice: { key: options.key, keyFile: options.keyFile, projectId: RACE_PROJECT_ID },
       timeoutSeconds: options.timeout,
       title: unsafe ? ', UNSAFE: no lock' : '',
-      create: (key) => createLabObjects(key, RACE_RECORD.size, [1], OWNER_ONLY, say),
+      create: (key) => createLabObjects(key, RACE_SEGMENT_SIZE, [1], OWNER_ONLY, say),
       open: async (key, deadline, stop) => {
-        const objects = await openLabObjects(key, RACE_LAB_SEMAPHORES, true, deadline, stop, say);
+        // Read-write: the reader writes its counts after the record (race_reader), nothing else.
+        const objects = await openLabObjects(key, RACE_LAB_SEMAPHORES, false, deadline, stop, say);
         const hasMagic = () => (Buffer.from(objects.attachment.view.read(0, 4)).toString('latin1') === RACE_MAGIC ? true : undefined);
         if ('timedOut' in (await waitFor(hasMagic, { deadline, stop, every: 10 }))) {
           objects.attachment.detach();

@@ -5,13 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeSegment, SegmentFormatError } from '../../../src/labs/message/codec.ts';
 import { MIN_SEGMENT_SIZE, THE_MESSAGE } from '../../../src/labs/message/contract.ts';
-import { renderLegend, renderMap } from '../../../src/tools/memory-map.ts';
-import { decodeSegment, SegmentFormatError, writeSegment } from '../../../src/labs/message/codec.ts';
 import { SegmentView } from '../../../src/sysv/segment-view.ts';
-
-const valid = new Uint8Array(1024);
-await writeSegment(new SegmentView(valid.buffer, false, () => true), THE_MESSAGE);
+import { renderLegend, renderMap } from '../../../src/tools/memory-map.ts';
+import { mutatedMessage, randomSegment, validMessage as valid } from '../../support/hostile-segments.ts';
 
 function check(bytes: Uint8Array): void {
   // A fresh buffer of exactly this length: any read past it would throw a RangeError.
@@ -29,50 +27,17 @@ function check(bytes: Uint8Array): void {
   renderLegend(copy, { color: true });
 }
 
-/** Mutations aimed at what the decoder checks. */
-const mutation = fc.oneof(
-  fc.record({ at: fc.integer({ min: 0, max: 1023 }), byte: fc.integer({ min: 0, max: 255 }) }).map(({ at, byte }) => (b: Uint8Array) => {
-    b[at] = byte;
-  }),
-  fc.integer({ min: 0, max: 0xffff }).map((v) => (b: Uint8Array) => {
-    new DataView(b.buffer).setUint16(4, v, true);
-  }),
-  fc.integer({ min: 0, max: 0xffff }).map((v) => (b: Uint8Array) => {
-    new DataView(b.buffer).setUint16(6, v, true);
-  }),
-  fc.integer({ min: 0, max: 0xffffffff }).map((v) => (b: Uint8Array) => {
-    new DataView(b.buffer).setUint32(8, v >>> 0, true);
-  }),
-  fc.integer({ min: 0, max: 0xffffffff }).map((v) => (b: Uint8Array) => {
-    new DataView(b.buffer).setUint32(12, v >>> 0, true);
-  }),
-  fc.constantFrom(16, 48, 64).map((start) => (b: Uint8Array) => {
-    b.fill(0x41, start, start + 20);
-  }),
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 5e-324).map((v) => (b: Uint8Array) => {
-    new DataView(b.buffer).setFloat64(56, v, true);
-  }),
-);
-
 describe('decoding hostile segments', () => {
   it('survives 5,000 random byte strings of any length', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 2048 }), (bytes) => check(bytes)),
+      fc.property(randomSegment, (bytes) => check(bytes)),
       { numRuns: 5_000 },
     );
   });
 
   it('survives 5,000 valid segments with mutations and truncations', () => {
     fc.assert(
-      fc.property(
-        fc.array(mutation, { minLength: 1, maxLength: 6 }),
-        fc.option(fc.integer({ min: 0, max: 1024 })),
-        (mutations, truncateTo) => {
-          const bytes = valid.slice();
-          for (const mutate of mutations) mutate(bytes);
-          check(bytes.subarray(0, truncateTo ?? 1024));
-        },
-      ),
+      fc.property(mutatedMessage, (bytes) => check(bytes)),
       { numRuns: 5_000 },
     );
   });

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# scripts/lab/view.sh: what `make view` does. Starts the live view detached (and the server, whose
+# IPC namespace it joins, if none runs), waits until it answers, prints its address, then shows
+# what it logs until Ctrl-C. Ctrl-C stops and removes the view; the rest of the lab keeps
+# running (make down removes everything). Env: COMPOSE, UP_FLAGS, VIEW_PORT, VIEW_BIND.
+set -uo pipefail
+read -r -a compose <<<"${COMPOSE:-docker compose}"
+read -r -a up_flags <<<"${UP_FLAGS---build}"
+port=${VIEW_PORT:-8080}
+bind=${VIEW_BIND:-127.0.0.1}
+url="http://localhost:$port/"
+
+shielded() { (trap '' INT; exec "$@"); }
+scratch=$(mktemp)
+remove_view() { shielded "${compose[@]}" --profile view rm --force --stop view >/dev/null 2>&1; rm -f "$scratch"; }
+trap 'echo >&2; echo "make view was interrupted while it started: removing the view" >&2; remove_view; exit 130' INT TERM HUP
+
+echo "${compose[*]} --profile view up ${up_flags[*]} --detach --wait view"
+if ! "${compose[@]}" --profile view up "${up_flags[@]}" --detach --wait view 2> >(tee "$scratch" >&2); then
+  sleep 0.2 # the tee above may still be writing
+  if grep -qiE 'port is already allocated|address already in use' "$scratch"; then
+    echo "error: port $port on $bind is taken by another program: make view VIEW_PORT=8081 (any free port)" >&2
+  else
+    echo "error: the view did not start (see Compose's message above); make logs shows what the lab printed" >&2
+  fi
+  remove_view
+  exit 1
+fi
+
+echo
+echo "the live view: $url   (projector mode: ${url}?projector=1, or press p)"
+if [[ $bind != 127.0.0.1 ]]; then
+  echo "warning: published on $bind, not only on this machine: anyone who reaches it can watch the lab (read-only)"
+fi
+echo "it shows what runs in the lab's IPC namespace: make up STEP=1, make race UNSAFE=1, make ring (in another terminal)"
+echo "Ctrl-C stops the view; the server keeps running until make down"
+echo
+echo "== what the view prints (docker compose logs --follow view)"
+stopped() {
+  trap '' INT TERM HUP
+  echo
+  echo "stopping the view (docker compose rm --stop view); the server keeps running: make down removes it"
+  remove_view
+  exit 0
+}
+trap stopped INT TERM HUP
+"${compose[@]}" --profile view logs --follow --no-log-prefix --no-color view &
+wait $!
+# The view ended on its own (make down, or docker stop): nothing left to stop.
+echo "the view has stopped"
+rm -f "$scratch"
