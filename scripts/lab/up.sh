@@ -34,10 +34,14 @@ fi
 
 # A running live view (make view) sits in the server's IPC namespace: the new server makes a new
 # one, so the view is recreated with it (the page reconnects by itself).
+# It keeps the address it was published on (make view VIEW_PORT=... said where).
 profiles=()
-if [[ -n $(shielded "${compose[@]}" --profile view ps --status running --quiet view 2>/dev/null) ]]; then
+view=$(shielded "${compose[@]}" --profile view ps --status running --quiet view 2>/dev/null)
+if [[ -n $view ]]; then
   profiles=(--profile view)
-  echo "the live view runs (make view): it is recreated with the server, in the server's new IPC namespace"
+  read -r bind port < <(docker inspect --format '{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{.HostPort}}{{end}}{{end}}' "$view" 2>/dev/null)
+  [[ -n ${port:-} ]] && export VIEW_BIND=$bind VIEW_PORT=$port
+  echo "the live view runs (make view): it is recreated with the server, in the server's new IPC namespace, at http://localhost:${VIEW_PORT:-8080}/"
 fi
 echo "${compose[*]} ${profiles[*]+${profiles[*]} }up ${up_flags[*]} --force-recreate --detach"
 if ! "${compose[@]}" ${profiles[@]+"${profiles[@]}"} up "${up_flags[@]}" --force-recreate --detach; then

@@ -44,8 +44,21 @@ stopped() {
   exit 0
 }
 trap stopped INT TERM HUP
-"${compose[@]}" --profile view logs --follow --no-log-prefix --no-color view &
-wait $!
-# The view ended on its own (make down, or docker stop): nothing left to stop.
+running_view() { shielded "${compose[@]}" --profile view ps --status running --quiet view 2>/dev/null; }
+while :; do
+  "${compose[@]}" --profile view logs --follow --no-log-prefix --no-color view &
+  wait $!
+  # The logs end with the container. make up recreates the view with its new server: then follow
+  # the new one. Otherwise (make down, docker stop) the view is gone for good.
+  again=""
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    again=$(running_view)
+    [[ -n $again ]] && break
+    sleep 0.5
+  done
+  [[ -n $again ]] || break
+  echo
+  echo "== the view was recreated with a new server (make up): what it prints"
+done
 echo "the view has stopped"
 rm -f "$scratch"

@@ -113,10 +113,12 @@ function semaphoreBlock(sems) {
 }
 
 /** Which fields' bytes changed from all-zero, in the order they did: the server's writes, as they land. */
-function track(lab, seg, map, now) {
+function track(lab, seg, map, now, namespace) {
+  // A new segment, even under the same shmid (make up makes a new namespace, whose first id is 0 again).
+  const identity = `${namespace} ${seg.shmid} ${seg.ctime}`;
   let m = memory.get(lab.lab);
-  if (!m || m.shmid !== seg.shmid) {
-    m = { shmid: seg.shmid, hex: '', since: now, arrivals: [], arrived: new Set(), states: [] };
+  if (!m || m.identity !== identity) {
+    m = { identity, hex: '', since: now, arrivals: [], arrived: new Set(), states: [] };
     memory.set(lab.lab, m);
   }
   for (const r of map.regions) {
@@ -200,12 +202,12 @@ function legend(map) {
   return table;
 }
 
-function messageCard(lab, seg, now) {
+function messageCard(lab, seg, now, namespace) {
   const map = seg.decoded?.map;
   const card = h('article', { class: 'card lab-map', 'data-lab': lab.lab });
   card.append(h('h2', { text: `${lab.lab} · ${lab.summary}` }));
   if (!map) return card;
-  const { m, previous } = track(lab, seg, map, now);
+  const { m, previous } = track(lab, seg, map, now, namespace);
   const states = map.states ?? [];
   const stateText = m.states.map((s) => `${s}${states[s] ? ` (${states[s]})` : ''}`).join(' → ');
   card.append(
@@ -350,7 +352,7 @@ function render(snapshot) {
     let card = null;
     if (seg) {
       const d = seg.decoded;
-      card = d?.race ? raceCard(lab, seg) : d?.ring ? ringCard(lab, seg) : messageCard(lab, seg, now);
+      card = d?.race ? raceCard(lab, seg) : d?.ring ? ringCard(lab, seg) : messageCard(lab, seg, now, snapshot.namespace);
       if (d && d.rejected.length > 0) card.append(h('ul', { class: 'rejected' }, ...d.rejected.map((r) => h('li', { text: `not drawn: ${r}` }))));
       card.append(statBlock(lab, seg, now));
       if (lab.semaphores) card.append(semaphoreBlock(lab.semaphores));
@@ -385,12 +387,19 @@ document.addEventListener('keydown', (e) => {
 });
 setProjector(params.get('projector') === '1');
 
-const events = new EventSource('/events');
-events.onmessage = (e) => {
-  const snapshot = JSON.parse(e.data);
-  if (snapshot.labs) render(snapshot);
-};
-events.onerror = () => {
-  status.textContent = 'the view is not answering (stopped, or restarting with the lab): trying again…';
-  status.className = 'status lost';
-};
+// EventSource reconnects by itself after a dropped stream, but gives up for good when a reconnect
+// gets an error answer (make up recreates the view, and its port may answer before the view
+// does): then a new one, a second later.
+function connect() {
+  const events = new EventSource('/events');
+  events.onmessage = (e) => {
+    const snapshot = JSON.parse(e.data);
+    if (snapshot.labs) render(snapshot);
+  };
+  events.onerror = () => {
+    status.textContent = 'the view is not answering (stopped, or restarting with the lab): trying again…';
+    status.className = 'status lost';
+    if (events.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
+  };
+}
+connect();
