@@ -125,7 +125,8 @@ function ringOf(bytes: Uint8Array, magic: string, rejected: string[]): RingPictu
   const slotSize = u32(fieldOf(RING_HEADER, 'slot_size').offset);
   if (slots < 1 || slots > MAX_RING_SLOTS || slotSize < 1 || slotSize > MAX_SLOT_SIZE) {
     rejected.push(
-      `the ring's header says ${slots} slots of ${slotSize} bytes: not a ring this lab makes (1..${MAX_RING_SLOTS} slots of at most ${MAX_SLOT_SIZE} bytes)`,
+      `the ring's header says ${slots} slots of ${slotSize} bytes: not a ring this lab makes ` +
+        `(1..${MAX_RING_SLOTS} slots of at most ${MAX_SLOT_SIZE} bytes)`,
     );
     return null;
   }

@@ -237,7 +237,8 @@ export class Observer {
     if (!held)
       waiting = st.markedForRemoval
         ? 'removed (IPC_RMID): it goes when the last process detaches'
-        : `waiting for ${parties === 1 ? 'its creator' : `all ${parties} sides`} to attach (nattch ${sides}): each side watches shm_nattch, so the view must not pass for one`;
+        : `waiting for ${parties === 1 ? 'its creator' : `all ${parties} sides`} to attach (nattch ${sides}): ` +
+          'each side watches shm_nattch, so the view must not pass for one';
     let decoded: Decoded | null = null;
     if (held) {
       try {

@@ -52,11 +52,13 @@ export async function runView(options: ViewOptions, say: Narrator): Promise<numb
     const url = options.url ?? `http://${options.listen === '0.0.0.0' ? 'localhost' : options.listen}:${port}/`;
     say.good(`the live view serves ${url} (open it in a browser; Ctrl-C stops the view)`);
     say.note(
-      `it looks at every lab's objects ${Math.round(1000 / options.interval)} times a second, read-only, with the key file ${options.keyFile}`,
+      `it looks at every lab's objects ${Math.round(1000 / options.interval)} times a second, read-only, ` +
+        `with the key file ${options.keyFile}`,
     );
     if (!loopback)
       say.warn(
-        `it is reachable on ${reachedAt}, not only from this machine: anyone on your networks can watch the lab (read-only); VIEW_BIND=127.0.0.1 keeps it to this machine`,
+        `it is reachable on ${reachedAt}, not only from this machine: anyone on your networks can watch the lab (read-only); ` +
+          'VIEW_BIND=127.0.0.1 keeps it to this machine',
       );
     await waitFor(
       () => {

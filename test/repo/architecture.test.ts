@@ -20,9 +20,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   layout: [...BESIDE],
   labs: ['posix', 'sysv', 'layout', ...BESIDE],
   tools: ['labs', 'posix', 'sysv', 'layout', ...BESIDE],
+  view: ['tools', 'labs', 'posix', 'sysv', 'layout', ...BESIDE],
   docker: [...BESIDE],
   bench: ['labs', 'posix', 'sysv', 'layout', ...BESIDE],
-  cli: ['docker', 'tools', 'labs', 'posix', 'sysv', 'layout', 'libc', ...BESIDE],
+  cli: ['docker', 'view', 'tools', 'labs', 'posix', 'sysv', 'layout', 'libc', ...BESIDE],
 };
 
 function sources(dir: string): string[] {
