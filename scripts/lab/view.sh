@@ -12,7 +12,16 @@ url="http://localhost:$port/"
 
 shielded() { (trap '' INT; exec "$@"); }
 scratch=$(mktemp)
-remove_view() { shielded "${compose[@]}" --profile view rm --force --stop view >/dev/null 2>&1; rm -f "$scratch"; }
+# What ran before: a view that fails to start takes with it only what it started itself.
+before=$(shielded "${compose[@]}" --profile '*' ps --all --quiet 2>/dev/null)
+remove_view() {
+  if [[ -z $before ]]; then
+    shielded "${compose[@]}" --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
+  else
+    shielded "${compose[@]}" --profile view rm --force --stop view >/dev/null 2>&1
+  fi
+  rm -f "$scratch"
+}
 trap 'echo >&2; echo "make view was interrupted while it started: removing the view" >&2; remove_view; exit 130' INT TERM HUP
 
 echo "${compose[*]} --profile view up ${up_flags[*]} --detach --wait view"
@@ -40,7 +49,8 @@ stopped() {
   trap '' INT TERM HUP
   echo
   echo "stopping the view (docker compose rm --stop view); the server keeps running: make down removes it"
-  remove_view
+  shielded "${compose[@]}" --profile view rm --force --stop view >/dev/null 2>&1
+  rm -f "$scratch"
   exit 0
 }
 trap stopped INT TERM HUP
