@@ -16,6 +16,8 @@ shift
 services=("$@")
 read -r -a compose <<<"${COMPOSE:-docker compose}"
 read -r -a up_flags <<<"${UP_FLAGS---build}"
+# bash 3.2 (macOS) calls an empty array unbound under set -u: UP_FLAGS= (make load) leaves none.
+flags=${up_flags[*]+"${up_flags[*]} "}
 project=${IPC_LAB_PROJECT:-ipc-lab}
 ids=()
 states=()
@@ -109,8 +111,8 @@ if [[ $profile == race || $profile == ring ]] && [[ -n $(shielded "${compose[@]}
   no_deps=(--no-deps)
   echo "the live view runs (make view): the $profile lab joins the server's IPC namespace, where the view looks"
 fi
-echo "${compose[*]} --profile $profile up ${up_flags[*]} ${no_deps[*]+${no_deps[*]} }--force-recreate --detach ${services[*]}"
-if ! "${compose[@]}" --profile "$profile" up "${up_flags[@]}" ${no_deps[@]+"${no_deps[@]}"} --force-recreate --detach "${services[@]}"; then
+echo "${compose[*]} --profile $profile up ${flags}${no_deps[*]+${no_deps[*]} }--force-recreate --detach ${services[*]}"
+if ! "${compose[@]}" --profile "$profile" up ${up_flags[@]+"${up_flags[@]}"} ${no_deps[@]+"${no_deps[@]}"} --force-recreate --detach "${services[@]}"; then
   ((interrupted)) && { echo "make $profile was interrupted while it started: removing $every" >&2; exit 130; }
   exit 1
 fi

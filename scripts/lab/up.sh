@@ -7,6 +7,8 @@
 set -uo pipefail
 read -r -a compose <<<"${COMPOSE:-docker compose}"
 read -r -a up_flags <<<"${UP_FLAGS---build}"
+# bash 3.2 (macOS) calls an empty array unbound under set -u: UP_FLAGS= (make load) leaves none.
+flags=${up_flags[*]+"${up_flags[*]} "}
 project=${IPC_LAB_PROJECT:-ipc-lab}
 
 # A Ctrl-C reaches every process of the terminal's process group: this script handles it, and
@@ -43,8 +45,8 @@ if [[ -n $view ]]; then
   [[ -n ${port:-} ]] && export VIEW_BIND=$bind VIEW_PORT=$port
   echo "the live view runs (make view): it is recreated with the server, in the server's new IPC namespace, at http://localhost:${VIEW_PORT:-8080}/"
 fi
-echo "${compose[*]} ${profiles[*]+${profiles[*]} }up ${up_flags[*]} --force-recreate --detach"
-if ! "${compose[@]}" ${profiles[@]+"${profiles[@]}"} up "${up_flags[@]}" --force-recreate --detach; then
+echo "${compose[*]} ${profiles[*]+${profiles[*]} }up ${flags}--force-recreate --detach"
+if ! "${compose[@]}" ${profiles[@]+"${profiles[@]}"} up ${up_flags[@]+"${up_flags[@]}"} --force-recreate --detach; then
   server=$("${compose[@]}" ps --all --quiet server 2>/dev/null)
   if [[ -n $server && $(docker inspect --format '{{.State.Status}}' "$server" 2>/dev/null) == exited ]]; then
     code=$(docker inspect --format '{{.State.ExitCode}}' "$server")

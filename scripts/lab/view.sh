@@ -6,6 +6,8 @@
 set -uo pipefail
 read -r -a compose <<<"${COMPOSE:-docker compose}"
 read -r -a up_flags <<<"${UP_FLAGS---build}"
+# bash 3.2 (macOS) calls an empty array unbound under set -u: UP_FLAGS= (make load) leaves none.
+flags=${up_flags[*]+"${up_flags[*]} "}
 port=${VIEW_PORT:-8080}
 bind=${VIEW_BIND:-127.0.0.1}
 url="http://localhost:$port/"
@@ -24,8 +26,21 @@ remove_view() {
 }
 trap 'echo >&2; echo "make view was interrupted while it started: removing the view" >&2; remove_view; exit 130' INT TERM HUP
 
-echo "${compose[*]} --profile view up ${up_flags[*]} --detach --wait view"
-if ! "${compose[@]}" --profile view up "${up_flags[@]}" --detach --wait view 2> >(tee "$scratch" >&2); then
+# A server that runs (make up) is joined as it is, never recreated (--no-deps): recreating it
+# would end its demonstration and make a new IPC namespace. Without one, Compose starts it as
+# make up would (the faster healthcheck on Engine 25 and later).
+deps=()
+if [[ -n $(shielded "${compose[@]}" ps --status running --quiet server 2>/dev/null) ]]; then
+  deps=(--no-deps)
+else
+  api=$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null)
+  if [[ ${START_INTERVAL:-auto} != 0 ]] && awk -v v="$api" 'BEGIN { split(v, a, "."); exit !(a[1] > 1 || (a[1] == 1 && a[2] >= 44)) }'; then
+    root=$(cd "$(dirname "$0")/../.." && pwd)
+    export COMPOSE_FILE="${COMPOSE_FILE:-$root/compose.yaml}:$root/compose.start-interval.yaml"
+  fi
+fi
+echo "${compose[*]} --profile view up ${flags}${deps[*]+${deps[*]} }--detach --wait view"
+if ! "${compose[@]}" --profile view up ${up_flags[@]+"${up_flags[@]}"} ${deps[@]+"${deps[@]}"} --detach --wait view 2> >(tee "$scratch" >&2); then
   sleep 0.2 # the tee above may still be writing
   if grep -qiE 'port is already allocated|address already in use' "$scratch"; then
     echo "error: port $port on $bind is taken by another program: make view VIEW_PORT=8081 (any free port)" >&2
@@ -61,9 +76,11 @@ while :; do
   # The logs end with the container. make up recreates the view with its new server: then follow
   # the new one. Otherwise (make down, docker stop) the view is gone for good.
   again=""
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
+  for ((try = 0; try < 60; try++)); do # 30 s: a slow Docker Desktop takes a while to recreate it
     again=$(running_view)
     [[ -n $again ]] && break
+    # No view and no server container at all: make down removed the lab, nothing will come back.
+    [[ -z $(shielded "${compose[@]}" --profile '*' ps --all --quiet view server 2>/dev/null) ]] && break
     sleep 0.5
   done
   [[ -n $again ]] || break

@@ -5,7 +5,8 @@
  *
  * Pure functions of the bytes, so that hostile or half-written bytes can be thrown at them in a
  * test: a decoder never throws on bytes. What it cannot make sense of it reports as `rejected`,
- * with the reason, and the page shows that instead of the picture.
+ * with the reason, and the page shows that instead of the picture. It reads only what it draws:
+ * a ring of 16 slots of 16 MiB is 256 MiB, of which the view needs the header and 8 bytes a slot.
  */
 import { fieldOf } from '../layout/c-layout.ts';
 import { RACE_FIELDS, RACE_READER, RACE_RECORD } from '../labs/race/contract.ts';
@@ -28,6 +29,17 @@ import { describeRegions, labOf, type RegionReport } from '../tools/memory-map.t
 
 /** How many of a segment's bytes the page gets for its memory map (a ring's slots are not drawn byte by byte). */
 export const MAP_BYTES = 4096;
+
+/** A segment to decode: its size, and its bytes, read on demand. */
+export interface SegmentSource {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** Bytes already copied out, as a source (the tests' segments). */
+export function bytesSource(bytes: Uint8Array): SegmentSource {
+  return { size: bytes.length, read: (offset, length) => bytes.slice(offset, offset + length) };
+}
 
 export interface MapPicture {
   readonly size: number;
@@ -76,13 +88,12 @@ const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const dataOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function mapOf(bytes: Uint8Array, lab: Lab, rejected: string[]): MapPicture | null {
+function mapOf(shown: Uint8Array, size: number, lab: Lab, rejected: string[]): MapPicture | null {
   try {
     // A ring's slots hold megabytes: the map covers its first bytes, the header and the first slots.
-    const shown = bytes.subarray(0, Math.min(bytes.length, MAP_BYTES));
-    const v = verdictOf(lab, bytes);
+    const v = verdictOf(lab, shown);
     return {
-      size: bytes.length,
+      size,
       hex: hexOf(shown),
       regions: describeRegions(shown, lab),
       valid: v.valid,
@@ -112,14 +123,14 @@ function raceOf(bytes: Uint8Array, rejected: string[]): RacePicture | null {
   };
 }
 
-function ringOf(bytes: Uint8Array, magic: string, rejected: string[]): RingPicture | null {
+function ringOf(head: Uint8Array, segment: SegmentSource, magic: string, rejected: string[]): RingPicture | null {
   const batched = magic === BATCHED_RING_MAGIC;
   const firstSlot = batched ? batchedSlotOffset(0, 0) : ringSlotOffset(0, 0);
-  if (bytes.length < firstSlot) {
-    rejected.push(`a ring's header needs ${firstSlot} bytes, the segment has ${bytes.length}`);
+  if (head.length < firstSlot) {
+    rejected.push(`a ring's header needs ${firstSlot} bytes, the segment has ${segment.size}`);
     return null;
   }
-  const data = dataOf(bytes);
+  const data = dataOf(head);
   const u32 = (offset: number): number => data.getUint32(offset, true);
   const slots = u32(fieldOf(RING_HEADER, 'slots').offset);
   const slotSize = u32(fieldOf(RING_HEADER, 'slot_size').offset);
@@ -131,19 +142,24 @@ function ringOf(bytes: Uint8Array, magic: string, rejected: string[]): RingPictu
     return null;
   }
   const offsetOf = (i: number): number => (batched ? batchedSlotOffset(slotSize, i) : ringSlotOffset(slotSize, i));
-  if (offsetOf(slots) > bytes.length) {
-    rejected.push(`${slots} slots of ${slotSize} bytes need ${offsetOf(slots)} bytes, the segment has ${bytes.length}`);
+  if (offsetOf(slots) > segment.size) {
+    rejected.push(`${slots} slots of ${slotSize} bytes need ${offsetOf(slots)} bytes, the segment has ${segment.size}`);
     return null;
   }
   const length = fieldOf(RING_SLOT, 'length').offset;
   const sequence = fieldOf(RING_SLOT, 'sequence').offset;
+  /** Slot i's header, 8 bytes: all the view reads of its data. */
+  const slotHeader = (i: number): { length: number; sequence: number } => {
+    const at = dataOf(segment.read(offsetOf(i), RING_SLOT.size));
+    return { length: at.getUint32(length, true), sequence: at.getUint32(sequence, true) };
+  };
   return {
     design: batched ? 'batched' : 'textbook',
     slots,
     slotSize,
     ended: u32(fieldOf(RING_HEADER, 'ended').offset) !== 0,
     totalBytes: Number(data.getBigUint64(fieldOf(RING_HEADER, 'total_bytes').offset, true)),
-    slot: Array.from({ length: slots }, (_, i) => ({ length: u32(offsetOf(i) + length), sequence: u32(offsetOf(i) + sequence) })),
+    slot: Array.from({ length: slots }, (_, i) => slotHeader(i)),
     head: batched ? u32(fieldOf(RING_PRODUCER, 'head').offset) : null,
     tail: batched ? u32(fieldOf(RING_CONSUMER, 'tail').offset) : null,
     producerSleeps: batched ? u32(fieldOf(PRODUCER_SLEEPS, 'sleeps').offset) : null,
@@ -151,16 +167,19 @@ function ringOf(bytes: Uint8Array, magic: string, rejected: string[]): RingPictu
   };
 }
 
-/** Everything the page draws of these bytes, for the lab whose key they were found under. */
-export function decodeSegment(bytes: Uint8Array, keyLab: Lab): Decoded {
+/** Everything the page draws of a segment, for the lab whose key it was found under. */
+export function decodeSegment(segment: Uint8Array | SegmentSource, keyLab: Lab): Decoded {
+  const source = segment instanceof Uint8Array ? bytesSource(segment) : segment;
   const rejected: string[] = [];
+  // The first bytes: the map, the headers, the race's record and counts all lie within them.
+  const head = source.read(0, Math.min(source.size, MAP_BYTES));
   // The magic decides how to read the bytes; until it is there, the lab of the key.
-  const lab = labOf(bytes, keyLab);
-  if (lab !== keyLab && bytes.length >= 4 && lab.magic !== keyLab.magic)
+  const lab = labOf(head, keyLab);
+  if (lab !== keyLab && head.length >= 4 && lab.magic !== keyLab.magic)
     rejected.push(`found under the ${keyLab.name} lab's key, but its magic says ${lab.name}: drawn as ${lab.name}`);
-  const map = mapOf(bytes, lab, rejected);
-  const magic = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
-  const race = lab.name === 'race' && magic === lab.magic ? raceOf(bytes, rejected) : null;
-  const ring = (magic === RING_MAGIC || magic === BATCHED_RING_MAGIC) && lab.magic === magic ? ringOf(bytes, magic, rejected) : null;
+  const map = mapOf(head, source.size, lab, rejected);
+  const magic = Buffer.from(head.subarray(0, 4)).toString('latin1');
+  const race = lab.name === 'race' && magic === lab.magic ? raceOf(head, rejected) : null;
+  const ring = (magic === RING_MAGIC || magic === BATCHED_RING_MAGIC) && lab.magic === magic ? ringOf(head, source, magic, rejected) : null;
   return { map, race, ring, rejected };
 }

@@ -36,6 +36,8 @@ const COMMON_HEADERS = {
 const RETRY_MS = 500;
 /** A comment line now and then keeps proxies and idle timers from closing the stream. */
 const KEEPALIVE_MS = 15_000;
+/** A page that has this much unsent is behind (a slow Wi-Fi): it skips frames until it catches up. */
+const BEHIND_BYTES = 256 * 1024;
 
 export interface ViewServerOptions {
   /** Refuse requests whose Host is not localhost, 127.0.0.1 or [::1] (the view is bound to loopback). */
@@ -56,10 +58,20 @@ export class ViewServer {
   readonly #assets = new Map<string, Buffer>();
   readonly #keepAlive: ReturnType<typeof setInterval>;
   #latest = '{}';
+  #content = '';
+  #sentAt = 0;
 
   constructor(readonly options: ViewServerOptions) {
     for (const [path, asset] of Object.entries(ASSETS)) this.#assets.set(path, readFileSync(PAGE_DIR + asset.file));
-    this.server = createServer((req, res) => this.#handle(req, res));
+    this.server = createServer((req, res) => {
+      try {
+        this.#handle(req, res);
+      } catch (error) {
+        // Whatever a request holds, the view goes on serving the others.
+        if (!res.headersSent) res.writeHead(400, { ...COMMON_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`bad request: ${(error as Error).message}\n`);
+      }
+    });
     this.#keepAlive = setInterval(() => {
       for (const res of this.#streams) res.write(': still here\n\n');
     }, KEEPALIVE_MS);
@@ -71,11 +83,18 @@ export class ViewServer {
     return this.#streams.size;
   }
 
-  /** A new snapshot: sent to every page, unless nothing in it changed. */
-  publish(json: string): void {
-    if (json === this.#latest) return;
+  /**
+   * A new snapshot, as JSON, and what in it may change (without its timestamp): sent to every
+   * page when that changed, and at least once a second (the page's ages and rate move on).
+   * Every frame is whole, so a page that is behind loses nothing by skipping one.
+   */
+  publish(json: string, content = json): void {
+    const now = Date.now();
+    if (content === this.#content && now - this.#sentAt < 1000) return;
     this.#latest = json;
-    for (const res of this.#streams) res.write(`data: ${json}\n\n`);
+    this.#content = content;
+    this.#sentAt = now;
+    for (const res of this.#streams) if (res.writableLength < BEHIND_BYTES) res.write(`data: ${json}\n\n`);
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -114,7 +133,13 @@ export class ViewServer {
       send(421, 'text/plain; charset=utf-8', 'the view answers only to localhost, 127.0.0.1 or [::1] (VIEW_BIND=0.0.0.0 opens it)\n');
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://view').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://view').pathname;
+    } catch {
+      send(400, 'text/plain; charset=utf-8', 'that is not a path: the view is at /\n');
+      return;
+    }
     const asset = ASSETS[path];
     if (asset) send(200, asset.type, this.#assets.get(path)!);
     else if (path === '/snapshot.json') send(200, 'application/json; charset=utf-8', this.#latest);

@@ -55,6 +55,8 @@ export interface SegmentReport {
 
 export interface SemaphoreReport {
   readonly semid: number;
+  /** Why the set could not be read (no permission, removed between two calls), if it could not. */
+  readonly problem?: string;
   readonly mode: string;
   readonly otime: string | null;
   readonly semaphores: readonly {
@@ -191,10 +193,15 @@ export class Observer {
     try {
       if (lab.kind === 'queue') {
         const queue = this.#queue(key);
-        return { ...report, ...empty, queue, note: queue ? null : 'no queue with this key: make queue' };
+        return {
+          ...report,
+          ...empty,
+          queue,
+          note: queue ? null : 'no queue with this key here (make queue keeps its queue in an IPC namespace of its own)',
+        };
       }
       const segment = this.#segment(lab, key);
-      const semaphores = lab.semaphores.length > 0 ? this.#semaphores(lab, key) : null;
+      const semaphores = lab.semaphores.length > 0 ? this.#semaphoresOrWhy(lab, key) : null;
       const ring = segment?.decoded?.ring ? this.#flow(lab.name, segment.shmid, segment.decoded.ring, semaphores) : null;
       if (!segment) this.#rates.delete(lab.name);
       const note = segment || semaphores ? null : `nothing with this key: ${lab.summary.replace(/^.*\((make [^)]*)\).*$/, '$1')}`;
@@ -242,12 +249,22 @@ export class Observer {
     let decoded: Decoded | null = null;
     if (held) {
       try {
-        decoded = decodeSegment(held.attachment.view.read(0, held.attachment.size), lab);
+        const { view, size } = held.attachment;
+        decoded = decodeSegment({ size, read: (offset, length) => view.read(offset, length) }, lab);
       } catch (error) {
         decoded = { map: null, race: null, ring: null, rejected: [`could not read the segment: ${(error as Error).message}`] };
       }
     }
     return describe(shmid, st, Boolean(held), waiting, decoded);
+  }
+
+  /** The set, or why it cannot be read: a failure here never costs the segment its attachment. */
+  #semaphoresOrWhy(lab: Lab, key: number): SemaphoreReport | null {
+    try {
+      return this.#semaphores(lab, key);
+    } catch (error) {
+      return { semid: -1, mode: '', otime: null, semaphores: [], problem: `cannot read the semaphore set: ${(error as Error).message}` };
+    }
   }
 
   #semaphores(lab: Lab, key: number): SemaphoreReport | null {

@@ -62,7 +62,8 @@ export async function runView(options: ViewOptions, say: Narrator): Promise<numb
       );
     await waitFor(
       () => {
-        web.publish(JSON.stringify(observer.look()));
+        const { at, ...content } = observer.look();
+        web.publish(JSON.stringify({ at, ...content }), JSON.stringify(content));
         return undefined;
       },
       { every: options.interval, stop: shutdown },

@@ -156,8 +156,8 @@ withMake('make view (needs make: the README gives the plain docker compose steps
 
     it('during make race UNSAFE=1 the torn counter rises above 0; with the lock it stays 0', async () => {
       const counters = async () => ({
-        reads: Number((await attribute('#race-reads', 'data-value')) ?? -1),
-        torn: Number((await attribute('#race-torn', 'data-value')) ?? -1),
+        reads: Number((await attribute('.card:not(.ended) [data-race="reads"]', 'data-value')) ?? -1),
+        torn: Number((await attribute('.card:not(.ended) [data-race="torn"]', 'data-value')) ?? -1),
       });
       let shot = false;
       const unsafe = await sampling(
@@ -175,8 +175,18 @@ withMake('make view (needs make: the README gives the plain docker compose steps
       expect(unsafe.result.stdout).toContain("the race lab joins the server's IPC namespace, where the view looks");
       expect(Math.max(...unsafe.samples.map((s) => s.torn))).toBeGreaterThan(0);
       expect(shot, 'a screenshot of the race').toBe(true);
-      // The page shows the end of that race (its segment removed) before the next one starts.
-      await until(async () => ((await attribute('#race-torn', 'data-value')) === null ? true : undefined), 'the first race end');
+      // The page shows the end of that race (its segment removed) before the next one starts, and
+      // keeps its last counts on screen, greyed: in projector mode too, within 1280x720.
+      await until(
+        async () => ((await attribute('.card:not(.ended) [data-race="torn"]', 'data-value')) === null ? true : undefined),
+        'the first race end',
+      );
+      expect(Number(await attribute('.card.ended[data-lab="race"] [data-race="torn"]', 'data-value'))).toBeGreaterThan(0);
+      await page.click('#projector');
+      const size = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
+      expect(size).toEqual([1280, 720]);
+      await page.screenshot({ path: join(OUT, 'view-race-projector.png') });
+      await page.click('#projector');
       const locked = await sampling(async () => ({ ...(await counters()), status: await text('#status') }), make('race'));
       expect(locked.result.code, locked.result.stdout + locked.result.stderr).toBe(0);
       const seen = locked.samples.filter((s) => s.reads >= 0);
@@ -189,6 +199,7 @@ withMake('make view (needs make: the README gives the plain docker compose steps
 
     it('during make ring the slots fill and empty, full and empty change, and the rate is shown', async () => {
       let shot = false;
+      let projector: number[] = [];
       const ring = await sampling(
         async () => {
           const s = {
@@ -201,6 +212,10 @@ withMake('make view (needs make: the README gives the plain docker compose steps
           if (!shot && s.rate && /B\/s/.test(s.rate)) {
             shot = true;
             await page.screenshot({ path: join(OUT, 'view-ring.png') });
+            await page.click('#projector');
+            projector = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
+            await page.screenshot({ path: join(OUT, 'view-ring-projector.png') });
+            await page.click('#projector');
           }
           return s;
         },
@@ -214,6 +229,7 @@ withMake('make view (needs make: the README gives the plain docker compose steps
       expect(new Set(shown.map((s) => `${s.semFull}/${s.semEmpty}`)).size).toBeGreaterThan(1);
       expect(shown.some((s) => /\d B\/s|\d [KMG]B\/s/.test(s.rate ?? ''))).toBe(true);
       expect(shot).toBe(true);
+      expect(projector, 'projector mode during the ring').toEqual([1280, 720]);
     });
 
     it('made no request outside its own origin', () => {

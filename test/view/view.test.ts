@@ -161,6 +161,17 @@ describe('the live view', () => {
       );
     });
     expect(foreign).toBe(421);
+    // A request line that no URL parser takes: 400, and the view goes on serving.
+    const raw = await new Promise<string>((resolve, reject) => {
+      import('node:net').then(({ connect }) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end('GET //[ HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+        let got = '';
+        socket.setEncoding('utf8').on('data', (d: string) => (got += d));
+        socket.on('close', () => resolve(got)).on('error', reject);
+      });
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(base)).status).toBe(200);
   });
 
   it('names a port that is taken, and exits 2 without a stack trace', async () => {

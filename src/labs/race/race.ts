@@ -119,6 +119,7 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: Shutdown, dura
   let reads = 0;
   let torn = 0;
   let example: Tear | undefined;
+  let lastTorn: Uint8Array | undefined;
   let ended: string | undefined;
   const end = Date.now() + durationMs;
   try {
@@ -133,10 +134,13 @@ async function reader(objects: LabObjects, unsafe: boolean, stop: Shutdown, dura
         if (first !== 0 && !record.every((v) => v === first)) {
           torn++;
           example ??= { fields: describeTear(record) };
-          view.write(COUNTS.lastTorn, bytes);
+          lastTorn = bytes;
         }
       }
-      // The counts go into the segment after each burst, for an observer (make view) to show.
+      // The counts go into the segment after each burst, for an observer (make view) to show:
+      // the last torn copy once a burst, so that an observer rarely copies it while it changes.
+      if (lastTorn) view.write(COUNTS.lastTorn, lastTorn);
+      lastTorn = undefined;
       view.setUint32(COUNTS.reads, reads >>> 0);
       view.setUint32(COUNTS.torn, torn >>> 0);
       await stop.yield();

@@ -15,6 +15,11 @@ const projectorButton = document.getElementById('projector');
 
 /** What the page remembers of a segment between snapshots: its bytes, when each field arrived, the states it went through. */
 const memory = new Map();
+/** The last picture of each race and ring, kept on screen for a while once it ends: its final counts are the point. */
+const ended = new Map();
+const KEEP_ENDED_MS = 60_000;
+/** How long a changed byte stays marked in the map. */
+const FRESH_MS = 1500;
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -94,6 +99,7 @@ function semaphoreBlock(sems) {
     h('thead', {}, h('tr', {}, ...['#', 'name', 'value', 'wait > 0 (GETNCNT)', 'wait = 0 (GETZCNT)', 'last semop (GETPID)'].map((t) => h('th', { text: t })))),
   );
   const body = h('tbody');
+  if (sems.problem) return h('section', { class: 'semaphores' }, h('h3', { text: 'semaphore set' }), h('p', { class: 'rejected', text: sems.problem }));
   for (const s of sems.semaphores) {
     body.append(
       h(
@@ -118,7 +124,7 @@ function track(lab, seg, map, now, namespace) {
   const identity = `${namespace} ${seg.shmid} ${seg.ctime}`;
   let m = memory.get(lab.lab);
   if (!m || m.identity !== identity) {
-    m = { identity, hex: '', since: now, arrivals: [], arrived: new Set(), states: [] };
+    m = { identity, hex: '', since: now, arrivals: [], arrived: new Set(), states: [], changedAt: [] };
     memory.set(lab.lab, m);
   }
   for (const r of map.regions) {
@@ -130,13 +136,14 @@ function track(lab, seg, map, now, namespace) {
     }
   }
   if (map.state !== null && m.states[m.states.length - 1] !== map.state) m.states.push(map.state);
-  const previous = m.hex;
+  if (m.hex !== '')
+    for (let i = 0; i < map.hex.length / 2; i++) if (m.hex.slice(2 * i, 2 * i + 2) !== map.hex.slice(2 * i, 2 * i + 2)) m.changedAt[i] = now;
   m.hex = map.hex;
-  return { m, previous };
+  return m;
 }
 
 /** 16 bytes a row, each byte in its field's colour, padding hatched, runs of unused zero rows folded. */
-function memoryMap(map, previous) {
+function memoryMap(map, changedAt, now) {
   const owner = new Array(map.hex.length / 2);
   let colour = 0;
   for (const r of map.regions) {
@@ -165,7 +172,7 @@ function memoryMap(map, previous) {
     for (let i = row * 16; i < Math.min(owner.length, row * 16 + 16); i++) {
       const byte = map.hex.slice(2 * i, 2 * i + 2);
       const o = owner[i];
-      const fresh = previous && previous.slice(2 * i, 2 * i + 2) !== byte ? ' fresh' : '';
+      const fresh = now - (changedAt[i] ?? -Infinity) < FRESH_MS ? ' fresh' : '';
       line.append(h('span', { class: `byte ${o?.cls ?? 'unused'}${fresh}`, text: byte, title: o?.r.field ? `${o.r.ctype} @ ${o.r.offset}` : o?.r.kind }));
     }
     grid.append(line);
@@ -207,14 +214,16 @@ function messageCard(lab, seg, now, namespace) {
   const card = h('article', { class: 'card lab-map', 'data-lab': lab.lab });
   card.append(h('h2', { text: `${lab.lab} · ${lab.summary}` }));
   if (!map) return card;
-  const { m, previous } = track(lab, seg, map, now, namespace);
+  const m = track(lab, seg, map, now, namespace);
   const states = map.states ?? [];
-  const stateText = m.states.map((s) => `${s}${states[s] ? ` (${states[s]})` : ''}`).join(' → ');
+  // shmget hands out zero-filled memory: every segment starts at state 0, seen or not.
+  const path = m.states[0] === 0 || m.states.length === 0 ? m.states : [0, ...m.states];
+  const stateText = path.map((s, i) => `${s}${states[s] ? ` (${states[s]}${i === 0 && m.states[0] !== 0 ? ', as shmget made it' : ''})` : ''}`).join(' → ');
   card.append(
     h(
       'div',
       { class: 'split' },
-      memoryMap(map, previous),
+      memoryMap(map, m.changedAt, now),
       h(
         'div',
         {},
@@ -241,17 +250,22 @@ function raceCard(lab, seg) {
     h(
       'div',
       { class: 'counters' },
-      h('div', { class: 'counter' }, h('span', { class: 'n', id: 'race-reads', 'data-value': race.reads, text: race.reads.toLocaleString('en') }), h('span', { text: 'reads' })),
+      h('div', { class: 'counter' }, h('span', { class: 'n', 'data-race': 'reads', 'data-value': race.reads, text: race.reads.toLocaleString('en') }), h('span', { text: 'reads' })),
       h(
         'div',
         { class: `counter ${race.torn > 0 ? 'bad' : 'good'}` },
-        h('span', { class: 'n', id: 'race-torn', 'data-value': race.torn, text: race.torn.toLocaleString('en') }),
+        h('span', { class: 'n', 'data-race': 'torn', 'data-value': race.torn, text: race.torn.toLocaleString('en') }),
         h('span', { text: `torn (${share.toFixed(2)} %)` }),
       ),
     ),
   );
   if (race.torn === 0) {
-    card.append(h('p', { class: 'note', text: 'no torn read so far: with the lock (P before, V after) the reader only ever copies whole records' }));
+    card.append(
+      h('p', {
+        class: 'note',
+        text: 'no torn read so far: with the lock (make race) there never is one; without it (UNSAFE=1) the first comes soon, sooner on two CPUs',
+      }),
+    );
     return card;
   }
   const newest = Math.max(...race.lastTorn);
@@ -338,7 +352,9 @@ function queueCard(lab) {
 function focusOf(labs) {
   const asked = params.get('lab');
   if (asked && labs.some((l) => l.lab === asked)) return asked;
-  const running = (name) => labs.find((l) => l.lab === name && (l.segment || l.queue));
+  // A lab that runs, or one that has just ended (its last picture stays on the wall a while).
+  const running = (name) =>
+    labs.find((l) => l.lab === name && (l.segment || l.queue)) ?? (Date.now() - (ended.get(name)?.at ?? -Infinity) < KEEP_ENDED_MS ? { lab: name } : undefined);
   return (running('ring-batched') ?? running('ring') ?? running('race') ?? running('queue') ?? running('message') ?? labs[0])?.lab;
 }
 
@@ -353,6 +369,7 @@ function render(snapshot) {
     if (seg) {
       const d = seg.decoded;
       card = d?.race ? raceCard(lab, seg) : d?.ring ? ringCard(lab, seg) : messageCard(lab, seg, now, snapshot.namespace);
+      if (d?.race || d?.ring) ended.set(lab.lab, { lab, at: now });
       if (d && d.rejected.length > 0) card.append(h('ul', { class: 'rejected' }, ...d.rejected.map((r) => h('li', { text: `not drawn: ${r}` }))));
       card.append(statBlock(lab, seg, now));
       if (lab.semaphores) card.append(semaphoreBlock(lab.semaphores));
@@ -360,7 +377,15 @@ function render(snapshot) {
       card = queueCard(lab);
     } else if (lab.semaphores) {
       card = h('article', { class: 'card', 'data-lab': lab.lab }, h('h2', { text: `${lab.lab} · ${lab.summary}` }), semaphoreBlock(lab.semaphores));
+    } else if (ended.has(lab.lab) && now - ended.get(lab.lab).at < KEEP_ENDED_MS) {
+      // The lab removed its objects: its last picture stays a minute, greyed, so the room can read the end.
+      const last = ended.get(lab.lab);
+      const seg = last.lab.segment;
+      card = seg.decoded.race ? raceCard(last.lab, seg) : ringCard(last.lab, seg);
+      card.classList.add('ended');
+      card.prepend(h('p', { class: 'ended-note', text: `ended at ${new Date(last.at).toLocaleTimeString()}: its objects are removed; this is the last the view saw` }));
     } else {
+      ended.delete(lab.lab);
       idle.push(`${lab.lab}: ${lab.note ?? 'not running'}`);
       memory.delete(lab.lab);
     }
