@@ -94,6 +94,7 @@ withMake('make view (needs make: the README gives the plain docker compose steps
       const view = await lab.require('view');
       const info = await engineFromContext().getContainer(view.id).inspect();
       expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: PORT }] });
+      expect(info.HostConfig.NetworkMode).toBe('ipc-lab_view'); // its own network, not the shared default bridge
       expect(info.Config.User).toBe('10001:10001');
       expect(info.HostConfig.ReadonlyRootfs).toBe(true);
       expect(info.HostConfig.CapDrop).toEqual(['ALL']);
