@@ -44,6 +44,11 @@ const attribute = (selector: string, name: string): Promise<string | null> =>
   page.$$eval(selector, (found, n) => found[0]?.getAttribute(n) ?? null, name);
 const text = (selector: string): Promise<string | null> => page.$$eval(selector, (found) => found[0]?.textContent ?? null);
 
+/** Projector mode on or off, whatever it was (a failed test must not leave it switched for the next). */
+async function projector(on: boolean): Promise<void> {
+  if ((await attribute('#projector', 'aria-pressed')) !== String(on)) await page.click('#projector');
+}
+
 /** Samples the page every 50 ms while `work` runs; returns what work returned and every sample. */
 async function sampling<S, W>(sample: () => Promise<S>, work: Promise<W>): Promise<{ result: W; samples: S[] }> {
   const samples: S[] = [];
@@ -147,19 +152,22 @@ withMake('make view (needs make: the README gives the plain docker compose steps
     });
 
     it('fits projector mode into 1280x720 without scrolling', async () => {
-      await page.click('#projector');
+      await projector(true);
       const size = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
       expect(size[0]).toBeLessThanOrEqual(1280);
       expect(size[1]).toBeLessThanOrEqual(720);
       await page.screenshot({ path: join(OUT, 'view-message-projector.png') });
-      await page.click('#projector');
+      await projector(false);
     });
 
     it('during make race UNSAFE=1 the torn counter rises above 0; with the lock it stays 0', async () => {
-      const counters = async () => ({
-        reads: Number((await attribute('.card:not(.ended) [data-race="reads"]', 'data-value')) ?? -1),
-        torn: Number((await attribute('.card:not(.ended) [data-race="torn"]', 'data-value')) ?? -1),
-      });
+      // Both counters in one look: two looks could straddle a redraw (the race ending in between).
+      const counters = async () => {
+        const [reads, torn] = await page.$$eval('.card:not(.ended)[data-lab="race"]', (cards) =>
+          ['reads', 'torn'].map((n) => Number(cards[0]?.querySelector(`[data-race="${n}"]`)?.getAttribute('data-value') ?? -1)),
+        );
+        return { reads: reads!, torn: torn! };
+      };
       let shot = false;
       const unsafe = await sampling(
         async () => {
@@ -183,11 +191,11 @@ withMake('make view (needs make: the README gives the plain docker compose steps
         'the first race end',
       );
       expect(Number(await attribute('.card.ended[data-lab="race"] [data-race="torn"]', 'data-value'))).toBeGreaterThan(0);
-      await page.click('#projector');
+      await projector(true);
       const size = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
       expect(size).toEqual([1280, 720]);
       await page.screenshot({ path: join(OUT, 'view-race-projector.png') });
-      await page.click('#projector');
+      await projector(false);
       const locked = await sampling(async () => ({ ...(await counters()), status: await text('#status') }), make('race'));
       expect(locked.result.code, locked.result.stdout + locked.result.stderr).toBe(0);
       const seen = locked.samples.filter((s) => s.reads >= 0);
@@ -200,7 +208,7 @@ withMake('make view (needs make: the README gives the plain docker compose steps
 
     it('during make ring the slots fill and empty, full and empty change, and the rate is shown', async () => {
       let shot = false;
-      let projector: number[] = [];
+      let projectorSize: number[] = [];
       const ring = await sampling(
         async () => {
           const s = {
@@ -213,10 +221,10 @@ withMake('make view (needs make: the README gives the plain docker compose steps
           if (!shot && s.rate && /B\/s/.test(s.rate)) {
             shot = true;
             await page.screenshot({ path: join(OUT, 'view-ring.png') });
-            await page.click('#projector');
-            projector = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
+            await projector(true);
+            projectorSize = await page.$$eval('html', ([html]) => [html!.scrollWidth, html!.scrollHeight]);
             await page.screenshot({ path: join(OUT, 'view-ring-projector.png') });
-            await page.click('#projector');
+            await projector(false);
           }
           return s;
         },
@@ -230,7 +238,7 @@ withMake('make view (needs make: the README gives the plain docker compose steps
       expect(new Set(shown.map((s) => `${s.semFull}/${s.semEmpty}`)).size).toBeGreaterThan(1);
       expect(shown.some((s) => /\d B\/s|\d [KMG]B\/s/.test(s.rate ?? ''))).toBe(true);
       expect(shot).toBe(true);
-      expect(projector, 'projector mode during the ring').toEqual([1280, 720]);
+      expect(projectorSize, 'projector mode during the ring').toEqual([1280, 720]);
     });
 
     it('made no request outside its own origin', () => {

@@ -218,7 +218,8 @@ function messageCard(lab, seg, now, namespace) {
   const states = map.states ?? [];
   // shmget hands out zero-filled memory: every segment starts at state 0, seen or not.
   const path = m.states[0] === 0 || m.states.length === 0 ? m.states : [0, ...m.states];
-  const stateText = path.map((s, i) => `${s}${states[s] ? ` (${states[s]}${i === 0 && m.states[0] !== 0 ? ', as shmget made it' : ''})` : ''}`).join(' → ');
+  const stateText = path.map((s) => `${s} ${states[s] ?? ''}`.trim()).join(' → ');
+  const unseen = m.states.length > 0 && m.states[0] !== 0 ? h('span', { class: 'hint', text: ' (0: as shmget made it, zero-filled)' }) : null;
   card.append(
     h(
       'div',
@@ -228,7 +229,7 @@ function messageCard(lab, seg, now, namespace) {
         'div',
         {},
         h('p', { class: `verdict ${map.valid ? 'good' : 'bad'}`, text: map.verdict }),
-        h('p', { class: 'states', 'data-states': m.states.join(','), text: `state: ${stateText || '—'}` }),
+        h('p', { class: 'states', 'data-states': m.states.join(',') }, `state ${stateText || '—'}`, unseen),
         legend(map),
         h(
           'ol',
