@@ -78,11 +78,6 @@ export class ViewServer {
     this.#keepAlive.unref();
   }
 
-  /** How many pages are watching. */
-  get watchers(): number {
-    return this.#streams.size;
-  }
-
   /**
    * A new snapshot, as JSON, and what in it may change (without its timestamp): sent to every
    * page when that changed, and at least once a second (the page's ages and rate move on).
