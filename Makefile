@@ -26,6 +26,8 @@ VIEW_BIND ?= 127.0.0.1             ## make view: the address it is published on 
 CYCLES ?= 50                       ## make soak: how many make up + make down
 START_INTERVAL ?= auto             ## auto: faster healthchecks while the server starts on Engine 25+; 0: never
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
+N ?=                               ## make exercise|check|hint|solve|reset N=3: which exercise
+TRACK ?=                           ## the exercise's track: ts (TypeScript, the default) or c
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
@@ -48,6 +50,8 @@ override VIEW_BIND := $(strip $(VIEW_BIND))
 override CYCLES := $(strip $(CYCLES))
 override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
+override N := $(strip $(N))
+override TRACK := $(strip $(TRACK))
 export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY POSIX_SIZE VIEW_PORT VIEW_BIND STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
@@ -191,6 +195,35 @@ bench-up: preflight ## How long a warm `make up` takes to the message, with and 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
+
+##@ Exercises (exercises/README.md): write the code yourself, N=1..6, TRACK=ts or c
+
+EXERCISE = npm run --silent exercise --
+EXERCISE_ARGS = $(N) $(if $(TRACK),--track=$(TRACK))
+
+.PHONY: exercise
+exercise: node_modules ## Print exercise N's task and make your copy of its starter (exercises/NN-name/ts or c)
+	@$(EXERCISE) exercise $(EXERCISE_ARGS)
+
+.PHONY: check
+check: preflight node_modules ## Check exercise N in the workbench, in the lab's namespace: ok or why not, per criterion
+	@$(EXERCISE) check $(EXERCISE_ARGS)
+
+.PHONY: hint
+hint: node_modules ## The next hint for exercise N
+	@$(EXERCISE) hint $(N)
+
+.PHONY: solve
+solve: node_modules ## Put exercise N's reference solution in place (your file is kept as .mine)
+	@$(EXERCISE) solve $(EXERCISE_ARGS)
+
+.PHONY: reset
+reset: node_modules ## Put exercise N's starter back (your file is kept as .mine)
+	@$(EXERCISE) reset $(EXERCISE_ARGS)
+
+.PHONY: progress
+progress: preflight node_modules ## Which exercises you have started pass their checks
+	@$(EXERCISE) progress
 
 ##@ Workshop handouts
 

@@ -59,6 +59,19 @@ export function stat(shmid: number): ShmStat {
   };
 }
 
+/**
+ * shmctl(IPC_SET) of the permission bits: read IPC_STAT, change shm_perm.mode, write it back.
+ * Only the owner or creator may (or CAP_SYS_ADMIN); it changes who may attach from now on,
+ * never an attachment already made.
+ */
+export function setMode(shmid: number, mode: number): void {
+  const ds: Record<string, unknown> = {};
+  checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_STAT, ds), () => ({ shmid, cmd: 'IPC_STAT' }));
+  const perm = ds.shm_perm as Record<string, number>;
+  perm.mode = (Number(perm.mode) & ~0o777) | (mode & 0o777);
+  checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_SET, ds), () => ({ shmid, cmd: 'IPC_SET', mode: `0${mode.toString(8)}` }));
+}
+
 /** shmctl(IPC_RMID): the segment goes once the last process has detached. */
 export function remove(shmid: number): void {
   checkInt('shmctl', libc.shmctl(shmid, ipc.IPC_RMID, null), () => ({ shmid, cmd: 'IPC_RMID' }));

@@ -1,0 +1,12 @@
+/**
+ * Every exercise, in order: the one list the commands (make exercise, check, hint, solve, reset,
+ * progress) and the tests go through. A new exercise is a folder with its exercise.ts, and one
+ * more line here.
+ */
+import type { Exercise } from '../src/exercises/model.ts';
+import { exercise as yourOwnClient } from './01-your-own-client/exercise.ts';
+import { exercise as makeTheLock } from './03-make-the-lock/exercise.ts';
+import { exercise as cleanUp } from './04-clean-up/exercise.ts';
+import { exercise as permissions } from './06-permissions/exercise.ts';
+
+export const EXERCISES: readonly Exercise[] = [yourOwnClient, makeTheLock, cleanUp, permissions];

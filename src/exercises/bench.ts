@@ -1,0 +1,120 @@
+/**
+ * The host's side of a check: the workbench reached through `docker compose` (the same commands
+ * the README shows), so a check drives Docker exactly as a student's `make` does. A probe is one
+ * `compose run --rm` of the workbench that prints its criteria as the last line; a program that
+ * must be stopped the way Docker stops a service (exercise 4) or looked at by other users
+ * (exercise 6) runs in a container of its own, which the check always removes.
+ */
+import { execFile } from 'node:child_process';
+import { LabError } from '../core/errors.ts';
+import { type CheckRequest, type Criterion, type Exercise, sourceFolder } from './model.ts';
+
+/** The line a probe ends with: its criteria as JSON. */
+export const CRITERIA_PREFIX = 'ipc-lab-criteria ';
+
+export interface Shell {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function exec(command: string, args: readonly string[], timeoutMs = 300_000): Promise<Shell> {
+  return new Promise((resolve) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr: stderr || (error && typeof error.code !== 'number' ? `${error.message}\n` : '') });
+    });
+  });
+}
+
+/** How the lab calls Compose: $COMPOSE (the Makefile's), `docker compose` by default. */
+export function composeCommand(): readonly string[] {
+  return (process.env.COMPOSE?.trim() || 'docker compose').split(/\s+/);
+}
+
+export class Bench {
+  private readonly compose: readonly string[];
+
+  constructor(compose: readonly string[] = composeCommand()) {
+    this.compose = compose;
+  }
+
+  async composeRun(args: readonly string[], timeoutMs?: number): Promise<Shell> {
+    const [command, ...rest] = this.compose;
+    return exec(command!, [...rest, '--profile', 'workbench', ...args], timeoutMs);
+  }
+
+  /**
+   * The workbench image built (quietly: its output only if it fails), and the lab's server up:
+   * the workbench lives in its IPC namespace. A server that is not running is started, as make
+   * up would; a running one is left as it is (every run below says --no-deps).
+   */
+  async prepare(say: (line: string) => void): Promise<void> {
+    const built = await this.composeRun(['build', 'workbench'], 1_800_000);
+    if (built.code !== 0) {
+      throw new LabError('failed', `could not build the workbench image:\n${(built.stdout + built.stderr).trimEnd()}`, {
+        hint: 'make doctor says whether Docker is ready; offline, run make offline-images first and pass OFFLINE=1',
+      });
+    }
+    const running = await this.composeRun(['ps', '--status', 'running', '--quiet', 'server']);
+    if (running.code !== 0) throw new LabError('failed', `docker compose ps failed:\n${running.stderr.trimEnd()}`, { hint: 'make doctor says what is wrong with Docker' });
+    if (running.stdout.trim() !== '') return;
+    say('the lab\'s server is not running: starting it (docker compose up --detach --wait server), as make up does');
+    const up = await this.composeRun(['up', '--detach', '--wait', 'server'], 900_000);
+    if (up.code !== 0) throw new LabError('failed', `the lab's server did not start:\n${(up.stdout + up.stderr).trimEnd()}`, { hint: 'make up shows why' });
+  }
+
+  /** A probe of `exercise` in a fresh workbench container (as `user`, if given): its criteria. */
+  async probe(exercise: Exercise, probe: string, request: CheckRequest, options: { user?: string; args?: readonly string[] } = {}): Promise<Criterion[]> {
+    const ran = await this.composeRun([
+      'run', '--rm', '--no-deps', '-T',
+      ...(options.user ? ['--user', options.user] : []),
+      'workbench', 'probe', String(exercise.number), probe, `--track=${request.track}`, `--source=${request.source}`,
+      ...(options.args ?? []),
+    ]);
+    const line = ran.stdout.split('\n').find((l) => l.startsWith(CRITERIA_PREFIX));
+    if (!line) {
+      throw new LabError('failed', `the workbench's probe "${probe}" gave no result (exit ${ran.code}):\n${(ran.stdout + ran.stderr).trimEnd()}`, {
+        hint: 'make down, then make check again; if it persists, it is a bug of the exercise: please report it',
+      });
+    }
+    return JSON.parse(line.slice(CRITERIA_PREFIX.length)) as Criterion[];
+  }
+
+  /**
+   * The student's program `name` started in a workbench container of its own, named
+   * `container`, detached: `exec` makes it the process docker-init signals, as a lab service is.
+   */
+  async startProgram(exercise: Exercise, request: CheckRequest, name: string, container: string): Promise<Shell> {
+    const dir = `/src/${sourceFolder(exercise, request.track, request.source)}`;
+    const script =
+      request.track === 'ts'
+        ? `exec node --import tsx ${dir}/${name}.ts`
+        : `gcc -std=gnu11 -O2 -g -Wall -I${dir} -I/src/exercises/include -o /tmp/${name} ${dir}/${name}.c && exec /tmp/${name}`;
+    return this.composeRun(['run', '--detach', '--no-deps', '--name', container, '--entrypoint', 'sh', 'workbench', '-c', script]);
+  }
+
+  /** `docker stop` (SIGTERM, then SIGKILL after `graceSeconds`): how long it took, the exit code, the logs. */
+  async stopContainer(container: string, graceSeconds: number): Promise<{ seconds: number; exitCode: number; logs: string }> {
+    const started = Date.now();
+    await exec('docker', ['stop', '--time', String(graceSeconds), container]);
+    const seconds = (Date.now() - started) / 1000;
+    const state = await exec('docker', ['inspect', '--format', '{{.State.ExitCode}}', container]);
+    const logs = await exec('docker', ['logs', container]);
+    return { seconds, exitCode: Number(state.stdout.trim()), logs: logs.stdout + logs.stderr };
+  }
+
+  async logs(container: string): Promise<string> {
+    const logs = await exec('docker', ['logs', container]);
+    return logs.stdout + logs.stderr;
+  }
+
+  async running(container: string): Promise<boolean> {
+    const state = await exec('docker', ['inspect', '--format', '{{.State.Running}}', container]);
+    return state.stdout.trim() === 'true';
+  }
+
+  async removeContainer(container: string): Promise<void> {
+    await exec('docker', ['rm', '--force', '--volumes', container]);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * ipc-lab's exercises from the host (the Makefile's exercise, check, hint, solve, reset and
+ * progress targets; exercises/cli.ts runs it with the registry):
+ *
+ *   exercise N [--track ts|c]          print the task, make the student's copy of the starter
+ *   check N [--track] [--source]       run the check in the workbench, per criterion ok or why not
+ *   hint N                             the next hint level
+ *   solve N [--track] / reset N        the reference / the starter in place, the student's file kept
+ *   progress                           which exercises pass
+ *
+ * --source starter|solution|<folder> checks another copy than the student's: CI checks every
+ * reference (it passes), every starter and every broken fixture (each fails for its reason).
+ */
+import { parseArgs } from 'node:util';
+import { LabError, UsageError } from '../core/errors.ts';
+import { Bench } from './bench.ts';
+import { exerciseNumbered, nextHint, place, startedTracks, startWork, taskPage, trackOf, workFiles } from './files.ts';
+import { type Criterion, type Exercise, exerciseFolder, sourceFolder, TRACK_NAMES, TRACKS, type Track } from './model.ts';
+import { criteriaText, verdictText } from './report.ts';
+
+const say = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function check(exercise: Exercise, track: Track, source: string, bench: Bench): Promise<Criterion[]> {
+  if (source === 'work' && workFiles(exercise, track).length === 0) {
+    throw new UsageError(`exercise ${exercise.number} (${TRACK_NAMES[track]}) is not started: there is no ${sourceFolder(exercise, track, 'work')}/`, {
+      hint: `make exercise N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''} prints the task and makes your copy of the starter`,
+    });
+  }
+  return exercise.check(bench, { track, source });
+}
+
+async function run(exercises: readonly Exercise[], argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { track: { type: 'string' }, source: { type: 'string', default: 'work' } },
+  });
+  const [command, n] = positionals;
+  switch (command) {
+    case 'exercise': {
+      const exercise = exerciseNumbered(exercises, n);
+      const track = trackOf(exercise, values.track);
+      say(taskPage(exercise).trimEnd());
+      const made = startWork(exercise, track);
+      say();
+      say(made.length > 0 ? `made your copy of the starter: ${made.join(', ')}` : `your copy: ${workFiles(exercise, track).join(', ')}`);
+      const other = TRACKS.filter((t) => t !== track && exercise.tracks[t]);
+      say(`edit it, then: make check N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''}   (make hint N=${exercise.number}: a hint)`);
+      if (other.length > 0) say(`(the ${TRACK_NAMES[other[0]!]} track: make exercise N=${exercise.number} TRACK=${other[0]})`);
+      return 0;
+    }
+    case 'check': {
+      const exercise = exerciseNumbered(exercises, n);
+      const track = trackOf(exercise, values.track);
+      const source = values.source;
+      const bench = new Bench();
+      say(`exercise ${exercise.number}, ${exercise.title} (${TRACK_NAMES[track]}: ${sourceFolder(exercise, track, source)}/)`);
+      await bench.prepare(say);
+      const criteria = await check(exercise, track, source, bench);
+      say(criteriaText(criteria));
+      say(verdictText(criteria, exercise.number));
+      return criteria.every((c) => c.ok) ? 0 : 1;
+    }
+    case 'hint': {
+      const exercise = exerciseNumbered(exercises, n);
+      const hint = nextHint(exercise);
+      say(`exercise ${exercise.number}, hint ${hint.level} of ${hint.of}:\n`);
+      say(hint.text);
+      if (hint.level < hint.of) say(`\n(make hint N=${exercise.number} again for the next one)`);
+      else say(`\n(that was the last; make solve N=${exercise.number} puts the reference in place and keeps your file)`);
+      return 0;
+    }
+    case 'solve':
+    case 'reset': {
+      const exercise = exerciseNumbered(exercises, n);
+      const track = trackOf(exercise, values.track);
+      const { saved, placed } = place(exercise, track, command === 'solve' ? 'solution' : 'starter');
+      for (const file of saved) say(`kept your file as ${file}`);
+      say(`${command === 'solve' ? 'the reference solution' : 'the starter'} is in place: ${placed.join(', ')}`);
+      if (command === 'solve') say(`read it, then make check N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''}; make reset N=${exercise.number} starts over`);
+      return 0;
+    }
+    case 'progress': {
+      const bench = new Bench();
+      let prepared = false;
+      for (const exercise of exercises) {
+        const tracks = startedTracks(exercise);
+        if (tracks.length === 0) {
+          say(`  -     ${exerciseFolder(exercise)}: not started (make exercise N=${exercise.number})`);
+          continue;
+        }
+        if (!prepared) await bench.prepare(say);
+        prepared = true;
+        for (const track of tracks) {
+          const criteria = await check(exercise, track, 'work', bench);
+          const passed = criteria.filter((c) => c.ok).length;
+          const mark = passed === criteria.length ? 'pass ' : 'todo ';
+          say(`  ${mark} ${sourceFolder(exercise, track, 'work')}: ${passed} of ${criteria.length} criteria (${exercise.title})`);
+        }
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${command ?? '(none)'}: exercise, check, hint, solve, reset or progress, each with N`);
+  }
+}
+
+/** The command line's end: a LabError is a message and a hint, never a stack. */
+export async function main(exercises: readonly Exercise[], argv: readonly string[]): Promise<number> {
+  try {
+    return await run(exercises, argv);
+  } catch (error) {
+    if (error instanceof LabError) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
