@@ -8,12 +8,12 @@
  *   - nothing with exercise 4's key left in the namespace;
  *   - a second run that starts cleanly (a leaked segment makes its IPC_EXCL fail) and cleans up too.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../src/core/wait.ts';
 import { State } from '../../src/labs/message/contract.ts';
 import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
 import { attach, ftok } from '../../src/sysv/shm.ts';
 import type { Bench } from '../../src/exercises/bench.ts';
+import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass } from '../../src/exercises/model.ts';
 import { hexKey, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
 
@@ -28,7 +28,7 @@ async function clear(): Promise<Criterion[]> {
 }
 
 /** In the workbench: the server's segment exists and its message is ready (up to 20 s). */
-async function ready(): Promise<Criterion[]> {
+async function ready(context: ProbeContext): Promise<Criterion[]> {
   const found = await waitFor(
     () => {
       // Attached by a live server: a segment an earlier run left (nattch 0) is not this run's.
@@ -39,9 +39,9 @@ async function ready(): Promise<Criterion[]> {
       view.detach();
       return state === State.ready ? segment : undefined;
     },
-    { deadline: Date.now() + 20_000, every: 100 },
+    { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
   );
-  if ('timedOut' in found) return [fail('ready', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in 20 s`)];
+  if ('timedOut' in found) return [fail('ready', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`)];
   return [pass('ready', `segment ${found.value.shmid}, key ${hexKey(key())}, nattch ${found.value.stat.nattch}`)];
 }
 
@@ -66,12 +66,10 @@ async function oneRun(bench: Bench, request: CheckRequest, run: string): Promise
     const start = await bench.startProgram(exercise, request, 'server', container);
     const startName = run === 'first' ? 'the server starts and makes its segment' : 'a second run starts cleanly';
     if (start.code !== 0) return { started: fail(startName, `docker compose run failed: ${(start.stdout + start.stderr).trim()}`) };
-    const [isReady] = await bench.probe(exercise, 'ready', request);
-    if (!isReady?.ok) {
-      await sleep(200);
-      const logs = (await bench.logs(container)).trim();
-      const hint = /EEXIST|File exists/.test(logs) ? ': the key is still taken by the segment an earlier run left (EEXIST)' : '';
-      return { started: fail(startName, `${isReady?.detail ?? 'no answer'}${hint}; your server printed:\n  ${logs.split('\n').slice(-6).join('\n  ') || '(nothing)'}`) };
+    const isReady = await bench.untilReady(exercise, request, container);
+    if (!isReady.ok) {
+      const hint = /EEXIST|File exists/.test(isReady.detail) ? '\nThe key is still taken by the segment an earlier run left (EEXIST): see above' : '';
+      return { started: fail(startName, `${isReady.detail}${hint}`) };
     }
     const started = pass(startName, isReady.detail);
     const stop = await bench.stopContainer(container, GRACE_SECONDS);

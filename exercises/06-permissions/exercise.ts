@@ -19,6 +19,7 @@ import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
 import { isErrno } from '../../src/sysv/errors.ts';
 import { attach, ftok, getSegment, stat } from '../../src/sysv/shm.ts';
 import type { Bench } from '../../src/exercises/bench.ts';
+import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass, ROOT } from '../../src/exercises/model.ts';
 import { hexKey, idOf, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
 
@@ -33,7 +34,7 @@ async function clear(): Promise<Criterion[]> {
   return [pass('cleared', `nothing holds ${hexKey(key())}`)];
 }
 
-async function ready(): Promise<Criterion[]> {
+async function ready(context: ProbeContext): Promise<Criterion[]> {
   const found = await waitFor(
     () => {
       // Attached by a live server: a segment an earlier run left (nattch 0) is not this run's.
@@ -44,9 +45,9 @@ async function ready(): Promise<Criterion[]> {
       view.detach();
       return state === State.ready ? segment : undefined;
     },
-    { deadline: Date.now() + 20_000, every: 100 },
+    { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
   );
-  if ('timedOut' in found) return [fail('the server starts and makes its segment', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in 20 s`)];
+  if ('timedOut' in found) return [fail('the server starts and makes its segment', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`)];
   const { shmid, stat } = found.value;
   return [pass('the server starts and makes its segment', `segment ${shmid}, mode ${octal(stat.mode)}, owner uid ${stat.uid} gid ${stat.gid}`)];
 }
@@ -99,11 +100,8 @@ async function check(bench: Bench, request: CheckRequest): Promise<Criterion[]> 
   try {
     const start = await bench.startProgram(exercise, request, 'server', container);
     if (start.code !== 0) return [fail('the server starts and makes its segment', `docker compose run failed: ${(start.stdout + start.stderr).trim()}`)];
-    const started = await bench.probe(exercise, 'ready', request);
-    if (!started[0]?.ok) {
-      const logs = (await bench.logs(container)).trim();
-      return [{ ...started[0]!, detail: `${started[0]?.detail}; your server printed:\n  ${logs.split('\n').slice(-6).join('\n  ') || '(nothing)'}` }];
-    }
+    const started = [await bench.untilReady(exercise, request, container)];
+    if (!started[0]!.ok) return started;
     const criteria = [...started];
     criteria.push(...(await bench.probe(exercise, 'read', request, { user: MEMBER })));
     criteria.push(...(await bench.probe(exercise, 'poke', request, { user: MEMBER })));

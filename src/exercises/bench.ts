@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { LabError } from '../core/errors.ts';
 import { type CheckRequest, type Criterion, type Exercise, sourceFolder } from './model.ts';
+import { logExcerpt } from './probe.ts';
 
 /** The line a probe ends with: its criteria as JSON. */
 export const CRITERIA_PREFIX = 'ipc-lab-criteria ';
@@ -92,6 +93,23 @@ export class Bench {
         ? `exec node --import tsx ${dir}/${name}.ts`
         : `gcc -std=gnu11 -O2 -g -Wall -I${dir} -I/src/exercises/include -o /tmp/${name} ${dir}/${name}.c && exec /tmp/${name}`;
     return this.composeRun(['run', '--detach', '--no-deps', '--name', container, '--entrypoint', 'sh', 'workbench', '-c', script]);
+  }
+
+  /**
+   * Ask the probe `ready` (which waits up to its first argument's seconds) until it passes, for
+   * up to `seconds`, giving up at once when the container has exited: a server that failed.
+   */
+  async untilReady(exercise: Exercise, request: CheckRequest, container: string, seconds = 20): Promise<Criterion> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      const [ready] = await this.probe(exercise, 'ready', request, { args: ['2'] });
+      if (ready?.ok) return ready;
+      if (!(await this.running(container)) || Date.now() > deadline) {
+        const logs = logExcerpt(await this.logs(container));
+        const exited = (await this.running(container)) ? `still running after ${seconds} s` : 'exited';
+        return { name: ready?.name ?? 'ready', ok: false, detail: `${ready?.detail ?? 'no answer'}; your program ${exited}, and printed:\n  ${logs}` };
+      }
+    }
   }
 
   /** `docker stop` (SIGTERM, then SIGKILL after `graceSeconds`): how long it took, the exit code, the logs. */

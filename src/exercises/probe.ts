@@ -38,6 +38,14 @@ export function lastLines(ran: Pick<Ran, 'stdout' | 'stderr'>, lines = 6): strin
   return `it printed:\n      ${all.slice(-lines).join('\n      ')}`;
 }
 
+/** A program's log for a message: the lines that name an error, if any (not a stack's frames), else the last few. */
+export function logExcerpt(text: string, lines = 6): string {
+  const all = text.trimEnd().split('\n').filter((l) => l.trim() !== '');
+  if (all.length === 0) return '(nothing)';
+  const errors = all.filter((l) => /^\S*Error\b|^error:|failed: E[A-Z]+/.test(l.trim()) && !/^\s*at /.test(l));
+  return (errors.length > 0 ? errors.slice(0, 3) : all.slice(-lines)).join('\n  ');
+}
+
 /** "exited with code 1", "was killed by SIGKILL", "was still running after 10 s". */
 export function howItEnded(ran: Ran, timeoutMs?: number): string {
   if (ran.timedOut) return `was still running after ${Math.round((timeoutMs ?? ran.ms) / 100) / 10} s (stopped it)`;
