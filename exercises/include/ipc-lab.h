@@ -29,6 +29,9 @@ struct lab_header {           /* at offset 0 of the segment */
     uint32_t payload_size;    /* sizeof(struct pi_message) == 64 */
 };
 
+/* A program with a pi_message of its own (exercise 2's, with another layout) defines
+ * IPC_LAB_OWN_PI_MESSAGE before including this header, and gets the header struct only. */
+#ifndef IPC_LAB_OWN_PI_MESSAGE
 struct pi_message {           /* at offset 16, right after the header */
     char     intro[19];       /* "PI is defined as: " */
     int32_t  numerator;       /* 22, after 1 byte of padding */
@@ -43,6 +46,7 @@ struct lab_segment {          /* the whole segment as the server writes it */
     struct lab_header header;
     struct pi_message message;
 };
+#endif
 
 /* ---- the race lab (make race): src/labs/race/contract.ts ---------------------------------- */
 #define IPC_LAB_RACE_PROJECT_ID 0x52 /* 'R' */
