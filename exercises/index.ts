@@ -8,6 +8,7 @@ import { exercise as yourOwnClient } from './01-your-own-client/exercise.ts';
 import { exercise as fixTheLayout } from './02-fix-the-layout/exercise.ts';
 import { exercise as makeTheLock } from './03-make-the-lock/exercise.ts';
 import { exercise as cleanUp } from './04-clean-up/exercise.ts';
+import { exercise as finishTheRing } from './05-finish-the-ring/exercise.ts';
 import { exercise as permissions } from './06-permissions/exercise.ts';
 
-export const EXERCISES: readonly Exercise[] = [yourOwnClient, fixTheLayout, makeTheLock, cleanUp, permissions];
+export const EXERCISES: readonly Exercise[] = [yourOwnClient, fixTheLayout, makeTheLock, cleanUp, finishTheRing, permissions];

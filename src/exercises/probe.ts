@@ -31,11 +31,11 @@ export interface Ran {
   readonly ms: number;
 }
 
-/** A program's output for a message: its last lines, both streams. */
+/** A program's output for a message: the lines naming its error (never a stack's frames), else its last lines. */
 export function lastLines(ran: Pick<Ran, 'stdout' | 'stderr'>, lines = 6): string {
-  const all = `${ran.stdout}${ran.stderr}`.trimEnd().split('\n').filter(Boolean);
-  if (all.length === 0) return 'it printed nothing';
-  return `it printed:\n      ${all.slice(-lines).join('\n      ')}`;
+  const text = `${ran.stdout}${ran.stderr}`;
+  if (text.trim() === '') return 'it printed nothing';
+  return `it printed:\n      ${logExcerpt(text, lines).split('\n  ').join('\n      ')}`;
 }
 
 /** A program's log for a message: the lines that name an error, if any (not a stack's frames), else the last few. */
