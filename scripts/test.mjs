@@ -31,11 +31,12 @@ if (!existsSync(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))) 
   if (code !== 0) process.exit(code);
 }
 
-// Types first: vitest strips them without checking.
-{
-  const code = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { shell: false });
+// Types first: vitest strips them without checking. The exercises are a project of their own
+// (exercises/tsconfig.json: they import the lab through package.json's "imports").
+for (const project of ['.', 'exercises']) {
+  const code = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', project], { shell: false });
   if (code !== 0) {
-    console.error('test: the TypeScript does not type-check (tsc --noEmit): fix that first');
+    console.error(`test: the TypeScript does not type-check (tsc --noEmit -p ${project}): fix that first`);
     process.exit(code);
   }
 }

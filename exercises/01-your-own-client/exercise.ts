@@ -26,12 +26,13 @@ async function client(context: ProbeContext): Promise<Criterion[]> {
   const lab = await context.run(program);
   const printed = lab.stdout.split('\n').some((l) => l.trim() === want);
   if (lab.code === 0 && printed) criteria.push(pass(`prints ${want} from the server's segment`, `it printed ${want} and exited 0`));
-  else if (lab.code !== 0) criteria.push(fail(`prints ${want} from the server's segment`, `your client ${howItEnded(lab)}; ${lastLines(lab)}`));
+  else if (lab.code !== 0)
+    criteria.push(fail(`prints ${want} from the server's segment`, `your client ${howItEnded(lab)}; ${lastLines(lab)}`));
   else criteria.push(fail(`prints ${want} from the server's segment`, `wanted a line "${want}"; ${lastLines(lab)}`));
 
   // A segment of the check's own, 0400 and holding 355/113, under a key file of its own.
   const keyFile = join(context.tmp, 'own.key');
-  writeFileSync(keyFile, 'the check\'s own key file: another inode, so another key\n');
+  writeFileSync(keyFile, "the check's own key file: another inode, so another key\n");
   const shmid = getSegment(ftok(keyFile, DEFAULT_PROJECT_ID), MIN_SEGMENT_SIZE, IPC_CREAT | IPC_EXCL | 0o600);
   try {
     const writer = attach(shmid);
@@ -44,7 +45,7 @@ async function client(context: ProbeContext): Promise<Criterion[]> {
     const refused = /EACCES|Permission denied/.test(other.stdout + other.stderr);
     if (other.code === 0 && other.stdout.split('\n').some((l) => l.trim() === wantOther)) {
       criteria.push(pass('attaches read-only (SHM_RDONLY)', 'it read a segment of mode 0400, which nobody may attach to write'));
-      criteria.push(pass('reads the numbers at the contract\'s offsets', `from a segment holding 355/113 it printed ${wantOther}`));
+      criteria.push(pass("reads the numbers at the contract's offsets", `from a segment holding 355/113 it printed ${wantOther}`));
     } else if (refused) {
       criteria.push(
         fail(
@@ -55,11 +56,14 @@ async function client(context: ProbeContext): Promise<Criterion[]> {
       );
     } else {
       criteria.push(
-        fail('attaches read-only (SHM_RDONLY)', 'not shown yet: on a segment of mode 0400 it was not refused, but it printed nothing it read from it'),
+        fail(
+          'attaches read-only (SHM_RDONLY)',
+          'not shown yet: on a segment of mode 0400 it was not refused, but it printed nothing it read from it',
+        ),
       );
       criteria.push(
         fail(
-          'reads the numbers at the contract\'s offsets',
+          "reads the numbers at the contract's offsets",
           `from a segment holding 355/113 it should print "${wantOther}": ${lastLines(other)}\n` +
             'read numerator, denominator and value from the segment at the offsets the contract gives; print nothing you did not read',
         ),

@@ -69,14 +69,20 @@ const padding = (size: number): number => size - PI_MESSAGE.fields.reduce((sum, 
 function sizeCriteria(gccSize: number, version: number): Criterion[] {
   return [
     gccSize === LEAST
-      ? pass(`sizeof(struct pi_message) is ${LEAST}, the least`, `gcc says ${gccSize}: ${padding(gccSize)} bytes of padding, all at the end`)
+      ? pass(
+          `sizeof(struct pi_message) is ${LEAST}, the least`,
+          `gcc says ${gccSize}: ${padding(gccSize)} bytes of padding, all at the end`,
+        )
       : fail(
           `sizeof(struct pi_message) is ${LEAST}, the least`,
           `gcc says ${gccSize}: ${padding(gccSize)} bytes of padding. The fields need 49 bytes and the struct's size is a multiple of ` +
             `its largest alignment (8, the double's), so ${LEAST} is the least: put the fields that need the most alignment first`,
         ),
     version > VERSION
-      ? pass('the version is bumped', `version ${version}: a reader built for version ${VERSION} refuses the new layout instead of misreading it`)
+      ? pass(
+          'the version is bumped',
+          `version ${version}: a reader built for version ${VERSION} refuses the new layout instead of misreading it`,
+        )
       : fail(
           'the version is bumped',
           `the version is still ${version}: the lab's version ${VERSION} readers would take your bytes for the old layout. ` +
@@ -141,12 +147,20 @@ async function layoutTs(context: ProbeContext): Promise<Criterion[]> {
     (f) => `you say ${f.name} is at ${f.offset}, gcc puts it at ${gcc.offsets[f.name]}`,
   );
   if (layout.SIZE !== gcc.size) {
-    wrong.push(`you say sizeof is ${layout.SIZE}, gcc says ${gcc.size}${layout.SIZE < gcc.size ? ' (the tail padding: the size is a multiple of the largest alignment, so that in an array each element stays aligned)' : ''}`);
+    wrong.push(
+      `you say sizeof is ${layout.SIZE}, gcc says ${gcc.size}${layout.SIZE < gcc.size ? ' (the tail padding: the size is a multiple of the largest alignment, so that in an array each element stays aligned)' : ''}`,
+    );
   }
   criteria.push(
     wrong.length === 0
-      ? pass('gcc agrees with every offset and the size', `gcc -O2 on this machine (${process.arch}): every offset and sizeof ${gcc.size} as you say`)
-      : fail('gcc agrees with every offset and the size', `${wrong.join('\n')}\n(a field starts at a multiple of its alignment: char 1, int32_t 4, double 8)`),
+      ? pass(
+          'gcc agrees with every offset and the size',
+          `gcc -O2 on this machine (${process.arch}): every offset and sizeof ${gcc.size} as you say`,
+        )
+      : fail(
+          'gcc agrees with every offset and the size',
+          `${wrong.join('\n')}\n(a field starts at a multiple of its alignment: char 1, int32_t 4, double 8)`,
+        ),
   );
   criteria.push(...sizeCriteria(gcc.size, layout.VERSION));
   if (wrong.length > 0) {
@@ -167,7 +181,9 @@ async function layoutC(context: ProbeContext): Promise<Criterion[]> {
   } catch (error) {
     return [fail('the same seven fields (any order)', error instanceof Error ? error.message : String(error))];
   }
-  const changed = PI_MESSAGE.fields.filter((f) => gcc.sizes[f.name] !== f.size).map((f) => `${f.name} is ${gcc.sizes[f.name]} bytes, was ${f.size}`);
+  const changed = PI_MESSAGE.fields
+    .filter((f) => gcc.sizes[f.name] !== f.size)
+    .map((f) => `${f.name} is ${gcc.sizes[f.name]} bytes, was ${f.size}`);
   if (changed.length > 0) return [fail('the same seven fields (any order)', `reorder them, change nothing else: ${changed.join(', ')}`)];
   const order = PI_MESSAGE.fields.map((f) => f.name).sort((a, b) => gcc.offsets[a]! - gcc.offsets[b]!);
   criteria.push(pass('the same seven fields (any order)', `in the order ${order.join(', ')}`));

@@ -87,13 +87,21 @@ async function lock(context: ProbeContext): Promise<Criterion[]> {
     );
     if ('timedOut' in ready || ready.value === false) {
       const ran = writer.exited ? await writer.done : await writer.stop();
-      return [fail('the writer starts', `no record with key 0x${key.toString(16)} and its semaphore set in 15 s: your writer ${howItEnded(ran)}; ${lastLines(ran)}`)];
+      return [
+        fail(
+          'the writer starts',
+          `no record with key 0x${key.toString(16)} and its semaphore set in 15 s: your writer ${howItEnded(ran)}; ${lastLines(ran)}`,
+        ),
+      ];
     }
     const { shmid, semid } = ready.value;
 
     const own = lockedCopies(shmid, semid, 1000);
     const writerLocks = !own.stuck && own.torn === 0 && own.reads > 0;
-    if (own.stuck) criteria.push(fail('the writer gives the lock back', 'the lock was never free for 2 s: the writer takes it (P) and never gives it back (V)'));
+    if (own.stuck)
+      criteria.push(
+        fail('the writer gives the lock back', 'the lock was never free for 2 s: the writer takes it (P) and never gives it back (V)'),
+      );
     else if (own.torn > 0)
       criteria.push(
         fail(
@@ -101,7 +109,10 @@ async function lock(context: ProbeContext): Promise<Criterion[]> {
           `a reader that takes the lock saw ${own.torn} torn copies of ${own.reads} in 1 s: the writer changes the record outside the lock (P before each record, V after)`,
         ),
       );
-    else criteria.push(pass('the writer rewrites the record inside the lock', `a reader that takes the lock saw ${own.reads} copies in 1 s, none torn`));
+    else
+      criteria.push(
+        pass('the writer rewrites the record inside the lock', `a reader that takes the lock saw ${own.reads} copies in 1 s, none torn`),
+      );
 
     const read = await context.run(readerProgram, ['--seconds=2'], { timeoutMs: 10_000 });
     const got = counts(read);
@@ -145,7 +156,7 @@ async function killHolder(
     }
   }
   // The writer runs under tsx: its pid is node's, a child of this probe, as the semop's is.
-  if (!caught) return fail(name, 'never caught the writer holding the lock in 200 tries (semaphore 0 at 0, its last semop the writer\'s)');
+  if (!caught) return fail(name, "never caught the writer holding the lock in 200 tries (semaphore 0 at 0, its last semop the writer's)");
   writer.signal('SIGKILL');
   await writer.done;
   await sleep(100);
@@ -156,10 +167,13 @@ async function killHolder(
     return fail(
       name,
       `the writer was SIGKILLed while it held the lock; then your reader ${howItEnded(read, 5000)}: semaphore 0 stayed at ${value}, ` +
-        'so its P waits for a V that nobody will ever do. With SEM_UNDO the kernel undoes a dead process\'s P: take the lock with it',
+        "so its P waits for a V that nobody will ever do. With SEM_UNDO the kernel undoes a dead process's P: take the lock with it",
     );
   }
-  return pass(name, `the writer was SIGKILLed holding the lock; the kernel gave it back (semaphore 0 is ${value}) and your reader made ${got.reads} copies`);
+  return pass(
+    name,
+    `the writer was SIGKILLed holding the lock; the kernel gave it back (semaphore 0 is ${value}) and your reader made ${got.reads} copies`,
+  );
 }
 
 export const exercise: Exercise = {

@@ -41,7 +41,10 @@ async function ready(context: ProbeContext): Promise<Criterion[]> {
     },
     { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
   );
-  if ('timedOut' in found) return [fail('ready', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`)];
+  if ('timedOut' in found)
+    return [
+      fail('ready', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`),
+    ];
   return [pass('ready', `segment ${found.value.shmid}, key ${hexKey(key())}, nattch ${found.value.stat.nattch}`)];
 }
 
@@ -60,7 +63,11 @@ async function gone(): Promise<Criterion[]> {
 }
 
 /** One run of the student's server: started, found ready, stopped with docker stop; what was seen. */
-async function oneRun(bench: Bench, request: CheckRequest, run: string): Promise<{ started: Criterion; stopped?: Criterion; left?: Criterion }> {
+async function oneRun(
+  bench: Bench,
+  request: CheckRequest,
+  run: string,
+): Promise<{ started: Criterion; stopped?: Criterion; left?: Criterion }> {
   const container = `ipc-lab-exercise-4-${process.pid}-${run}`;
   try {
     const start = await bench.startProgram(exercise, request, 'server', container);
@@ -68,7 +75,9 @@ async function oneRun(bench: Bench, request: CheckRequest, run: string): Promise
     if (start.code !== 0) return { started: fail(startName, `docker compose run failed: ${(start.stdout + start.stderr).trim()}`) };
     const isReady = await bench.untilReady(exercise, request, container);
     if (!isReady.ok) {
-      const hint = /EEXIST|File exists/.test(isReady.detail) ? '\nThe key is still taken by the segment an earlier run left (EEXIST): see above' : '';
+      const hint = /EEXIST|File exists/.test(isReady.detail)
+        ? '\nThe key is still taken by the segment an earlier run left (EEXIST): see above'
+        : '';
       return { started: fail(startName, `${isReady.detail}${hint}`) };
     }
     const started = pass(startName, isReady.detail);
@@ -86,7 +95,11 @@ async function oneRun(bench: Bench, request: CheckRequest, run: string): Promise
         'it ends on SIGTERM, exit code 0',
         'SIGTERM killed it (exit code 143): with no handler, the default action ends the process at once, before it can clean anything up',
       );
-    else stopped = fail('it ends on SIGTERM, exit code 0', `it exited with code ${stop.exitCode} after docker stop; it printed:\n  ${stop.logs.trim().split('\n').slice(-6).join('\n  ')}`);
+    else
+      stopped = fail(
+        'it ends on SIGTERM, exit code 0',
+        `it exited with code ${stop.exitCode} after docker stop; it printed:\n  ${stop.logs.trim().split('\n').slice(-6).join('\n  ')}`,
+      );
     const [left] = await bench.probe(exercise, 'gone', request);
     return { started, stopped, ...(left ? { left } : {}) };
   } finally {
@@ -119,4 +132,3 @@ export const exercise: Exercise = {
   check,
   probes: { clear, ready, gone },
 };
-

@@ -25,26 +25,37 @@ const SLOT_SIZES = [
   ['64 KiB', '64KiB'],
 ] as const;
 
-const producerArgs = (args: readonly string[]): readonly string[] => [join(ROOT, 'bin', 'ipc-lab.js'), 'ring', 'producer', `--key=${hexKey(key())}`, '--timeout=30', ...args];
+const producerArgs = (args: readonly string[]): readonly string[] => [
+  join(ROOT, 'bin', 'ipc-lab.js'),
+  'ring',
+  'producer',
+  `--key=${hexKey(key())}`,
+  '--timeout=30',
+  ...args,
+];
 
 /** Why a consumer's run went wrong, in the exercise's words. */
 function why(ran: Ran): string {
   const text = ran.stdout + ran.stderr;
   if (/holds message \d+, expected \d+/.test(text))
     return 'it read a slot the producer had not filled yet: take a filled slot with P(full) before reading one';
-  if (ran.timedOut) return 'it never ended: give each slot back with V(empty) (or the producer waits for a free slot forever), and stop at the empty message that ends the stream';
+  if (ran.timedOut)
+    return 'it never ended: give each slot back with V(empty) (or the producer waits for a free slot forever), and stop at the empty message that ends the stream';
   return 'see what it printed';
 }
 
 async function stream(context: ProbeContext, file: string, sha: string, label: string, slotSize: string): Promise<Criterion> {
   const name = `SHA-256 equal at ${label} slots`;
   removeLeftovers(key());
-  const producer = context.start({ name: 'ipc-lab ring producer', command: process.execPath, args: [] }, [...producerArgs([`--file=${file}`, `--slot-size=${slotSize}`])]);
+  const producer = context.start({ name: 'ipc-lab ring producer', command: process.execPath, args: [] }, [
+    ...producerArgs([`--file=${file}`, `--slot-size=${slotSize}`]),
+  ]);
   try {
     const consumer = await context.run(context.program('consumer'), [], { timeoutMs: 60_000 });
     const printed = /sha256 ([0-9a-f]{64})/.exec(consumer.stdout)?.[1];
     if (consumer.code === 0 && printed === sha) return pass(name, `your consumer's SHA-256 is the file's: ${sha.slice(0, 16)}...`);
-    if (consumer.code === 0 && printed) return fail(name, `your consumer's SHA-256 is ${printed}, the file's is ${sha}: bytes were lost, repeated or mixed up`);
+    if (consumer.code === 0 && printed)
+      return fail(name, `your consumer's SHA-256 is ${printed}, the file's is ${sha}: bytes were lost, repeated or mixed up`);
     return fail(name, `your consumer ${howItEnded(consumer, 60_000)}: ${why(consumer)}; ${lastLines(consumer)}`);
   } finally {
     await producer.stop(2000);
@@ -55,7 +66,9 @@ async function stream(context: ProbeContext, file: string, sha: string, label: s
 async function killed(context: ProbeContext): Promise<Criterion> {
   const name = 'a clear end when the producer is killed';
   removeLeftovers(key());
-  const producer = context.start({ name: 'ipc-lab ring producer', command: process.execPath, args: [] }, [...producerArgs(['--bytes=64GiB', '--slot-size=4KiB'])]);
+  const producer = context.start({ name: 'ipc-lab ring producer', command: process.execPath, args: [] }, [
+    ...producerArgs(['--bytes=64GiB', '--slot-size=4KiB']),
+  ]);
   const consumer = context.start(context.program('consumer'));
   try {
     // Streaming has begun once both are attached; give it half a second of data.
@@ -65,7 +78,10 @@ async function killed(context: ProbeContext): Promise<Criterion> {
     });
     if ('timedOut' in both || !both.value) {
       const ran = consumer.exited ? await consumer.done : await consumer.stop();
-      return fail(name, `not tried: the consumer and the producer never streamed together; your consumer ${howItEnded(ran)}; ${lastLines(ran)}`);
+      return fail(
+        name,
+        `not tried: the consumer and the producer never streamed together; your consumer ${howItEnded(ran)}; ${lastLines(ran)}`,
+      );
     }
     await sleep(500);
     if (consumer.exited) {
@@ -84,9 +100,20 @@ async function killed(context: ProbeContext): Promise<Criterion> {
           'Wait a bounded time (semtimedop) and look whether the producer is still attached (shm_nattch)',
       );
     const stack = /^\s+at /m.test(ran.stderr);
-    if (ran.code === 0) return fail(name, `the stream was cut short, yet your consumer exited 0 after ${seconds} s: an incomplete stream is a failure; ${lastLines(ran)}`);
-    if (stack) return fail(name, `your consumer ended in ${seconds} s, but with a stack trace, not a sentence saying the producer went away; ${lastLines(ran)}`);
-    return pass(name, `the producer was SIGKILLed mid-stream; your consumer ended ${seconds} s later with exit code ${ran.code}: ${lastLines(ran, 1).replace(/^it printed:\s*/, '')}`);
+    if (ran.code === 0)
+      return fail(
+        name,
+        `the stream was cut short, yet your consumer exited 0 after ${seconds} s: an incomplete stream is a failure; ${lastLines(ran)}`,
+      );
+    if (stack)
+      return fail(
+        name,
+        `your consumer ended in ${seconds} s, but with a stack trace, not a sentence saying the producer went away; ${lastLines(ran)}`,
+      );
+    return pass(
+      name,
+      `the producer was SIGKILLed mid-stream; your consumer ended ${seconds} s later with exit code ${ran.code}: ${lastLines(ran, 1).replace(/^it printed:\s*/, '')}`,
+    );
   } finally {
     await Promise.all([producer.stop(1000), consumer.stop(1000)]);
     removeLeftovers(key());

@@ -47,9 +47,17 @@ async function ready(context: ProbeContext): Promise<Criterion[]> {
     },
     { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
   );
-  if ('timedOut' in found) return [fail('the server starts and makes its segment', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`)];
+  if ('timedOut' in found)
+    return [
+      fail(
+        'the server starts and makes its segment',
+        `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`,
+      ),
+    ];
   const { shmid, stat } = found.value;
-  return [pass('the server starts and makes its segment', `segment ${shmid}, mode ${octal(stat.mode)}, owner uid ${stat.uid} gid ${stat.gid}`)];
+  return [
+    pass('the server starts and makes its segment', `segment ${shmid}, mode ${octal(stat.mode)}, owner uid ${stat.uid} gid ${stat.gid}`),
+  ];
 }
 
 /** As the user this container runs as: a read-only attach. */
@@ -78,12 +86,22 @@ async function read(): Promise<Criterion[]> {
 async function poke(): Promise<Criterion[]> {
   const name = 'a member of the group may not write it (ipc-lab poke refused)';
   const offset = fieldOf(PI_MESSAGE, 'numerator').offset;
-  const ran = spawnSync(process.execPath, [join(ROOT, 'bin', 'ipc-lab.js'), 'poke', `--key=${hexKey(key())}`, `--offset=${offset}`, '--int32=23'], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const ran = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'ipc-lab.js'), 'poke', `--key=${hexKey(key())}`, `--offset=${offset}`, '--int32=23'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   const said = `${ran.stdout}${ran.stderr}`.trim().split('\n').slice(-2).join(' ');
-  if (ran.status === 0) return [fail(name, `uid ${process.getuid?.()} in group lab ran ipc-lab poke --offset=${offset} --int32=23 and it wrote: the mode gives the group w; give it r only`)];
+  if (ran.status === 0)
+    return [
+      fail(
+        name,
+        `uid ${process.getuid?.()} in group lab ran ipc-lab poke --offset=${offset} --int32=23 and it wrote: the mode gives the group w; give it r only`,
+      ),
+    ];
   if (/EACCES|ermission denied/.test(said)) return [pass(name, `ipc-lab poke was refused: ${said}`)];
   return [fail(name, `ipc-lab poke failed, but not with EACCES: ${said}`)];
 }
@@ -99,7 +117,8 @@ async function check(bench: Bench, request: CheckRequest): Promise<Criterion[]> 
   const container = `ipc-lab-exercise-6-${process.pid}`;
   try {
     const start = await bench.startProgram(exercise, request, 'server', container);
-    if (start.code !== 0) return [fail('the server starts and makes its segment', `docker compose run failed: ${(start.stdout + start.stderr).trim()}`)];
+    if (start.code !== 0)
+      return [fail('the server starts and makes its segment', `docker compose run failed: ${(start.stdout + start.stderr).trim()}`)];
     const started = [await bench.untilReady(exercise, request, container)];
     if (!started[0]!.ok) return started;
     const criteria = [...started];

@@ -21,10 +21,15 @@ export interface Shell {
 
 function exec(command: string, args: readonly string[], timeoutMs = 300_000): Promise<Shell> {
   return new Promise((resolve) => {
-    execFile(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr: stderr || (error && typeof error.code !== 'number' ? `${error.message}\n` : '') });
-    });
+    execFile(
+      command,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr: stderr || (error && typeof error.code !== 'number' ? `${error.message}\n` : '') });
+      },
+    );
   });
 }
 
@@ -58,26 +63,47 @@ export class Bench {
       });
     }
     const running = await this.composeRun(['ps', '--status', 'running', '--quiet', 'server']);
-    if (running.code !== 0) throw new LabError('failed', `docker compose ps failed:\n${running.stderr.trimEnd()}`, { hint: 'make doctor says what is wrong with Docker' });
+    if (running.code !== 0)
+      throw new LabError('failed', `docker compose ps failed:\n${running.stderr.trimEnd()}`, {
+        hint: 'make doctor says what is wrong with Docker',
+      });
     if (running.stdout.trim() !== '') return;
-    say('the lab\'s server is not running: starting it (docker compose up --detach --wait server), as make up does');
+    say("the lab's server is not running: starting it (docker compose up --detach --wait server), as make up does");
     const up = await this.composeRun(['up', '--detach', '--wait', 'server'], 900_000);
-    if (up.code !== 0) throw new LabError('failed', `the lab's server did not start:\n${(up.stdout + up.stderr).trimEnd()}`, { hint: 'make up shows why' });
+    if (up.code !== 0)
+      throw new LabError('failed', `the lab's server did not start:\n${(up.stdout + up.stderr).trimEnd()}`, { hint: 'make up shows why' });
   }
 
   /** A probe of `exercise` in a fresh workbench container (as `user`, if given): its criteria. */
-  async probe(exercise: Exercise, probe: string, request: CheckRequest, options: { user?: string; args?: readonly string[] } = {}): Promise<Criterion[]> {
+  async probe(
+    exercise: Exercise,
+    probe: string,
+    request: CheckRequest,
+    options: { user?: string; args?: readonly string[] } = {},
+  ): Promise<Criterion[]> {
     const ran = await this.composeRun([
-      'run', '--rm', '--no-deps', '-T',
+      'run',
+      '--rm',
+      '--no-deps',
+      '-T',
       ...(options.user ? ['--user', options.user] : []),
-      'workbench', 'probe', String(exercise.number), probe, `--track=${request.track}`, `--source=${request.source}`,
+      'workbench',
+      'probe',
+      String(exercise.number),
+      probe,
+      `--track=${request.track}`,
+      `--source=${request.source}`,
       ...(options.args ?? []),
     ]);
     const line = ran.stdout.split('\n').find((l) => l.startsWith(CRITERIA_PREFIX));
     if (!line) {
-      throw new LabError('failed', `the workbench's probe "${probe}" gave no result (exit ${ran.code}):\n${(ran.stdout + ran.stderr).trimEnd()}`, {
-        hint: 'make down, then make check again; if it persists, it is a bug of the exercise: please report it',
-      });
+      throw new LabError(
+        'failed',
+        `the workbench's probe "${probe}" gave no result (exit ${ran.code}):\n${(ran.stdout + ran.stderr).trimEnd()}`,
+        {
+          hint: 'make down, then make check again; if it persists, it is a bug of the exercise: please report it',
+        },
+      );
     }
     return JSON.parse(line.slice(CRITERIA_PREFIX.length)) as Criterion[];
   }
@@ -107,7 +133,11 @@ export class Bench {
       if (!(await this.running(container)) || Date.now() > deadline) {
         const logs = logExcerpt(await this.logs(container));
         const exited = (await this.running(container)) ? `still running after ${seconds} s` : 'exited';
-        return { name: ready?.name ?? 'ready', ok: false, detail: `${ready?.detail ?? 'no answer'}; your program ${exited}, and printed:\n  ${logs}` };
+        return {
+          name: ready?.name ?? 'ready',
+          ok: false,
+          detail: `${ready?.detail ?? 'no answer'}; your program ${exited}, and printed:\n  ${logs}`,
+        };
       }
     }
   }

@@ -24,9 +24,12 @@ const say = (line = ''): void => {
 
 async function check(exercise: Exercise, track: Track, source: string, bench: Bench): Promise<Criterion[]> {
   if (source === 'work' && workFiles(exercise, track).length === 0) {
-    throw new UsageError(`exercise ${exercise.number} (${TRACK_NAMES[track]}) is not started: there is no ${sourceFolder(exercise, track, 'work')}/`, {
-      hint: `make exercise N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''} prints the task and makes your copy of the starter`,
-    });
+    throw new UsageError(
+      `exercise ${exercise.number} (${TRACK_NAMES[track]}) is not started: there is no ${sourceFolder(exercise, track, 'work')}/`,
+      {
+        hint: `make exercise N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''} prints the task and makes your copy of the starter`,
+      },
+    );
   }
   return exercise.check(bench, { track, source });
 }
@@ -79,7 +82,8 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
       const { saved, placed } = place(exercise, track, command === 'solve' ? 'solution' : 'starter');
       for (const file of saved) say(`kept your file as ${file}`);
       say(`${command === 'solve' ? 'the reference solution' : 'the starter'} is in place: ${placed.join(', ')}`);
-      if (command === 'solve') say(`read it, then make check N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''}; make reset N=${exercise.number} starts over`);
+      if (command === 'solve')
+        say(`read it, then make check N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''}; make reset N=${exercise.number} starts over`);
       return 0;
     }
     case 'progress': {

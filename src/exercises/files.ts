@@ -31,7 +31,9 @@ export function trackOf(exercise: Exercise, track: string | undefined): Track {
   const has = TRACKS.filter((t) => exercise.tracks[t]);
   if (track === undefined || track === '') return has[0]!;
   if (!has.includes(track as Track)) {
-    throw new UsageError(`exercise ${exercise.number} has no TRACK=${track}: it has ${has.map((t) => `TRACK=${t} (${TRACK_NAMES[t]})`).join(' and ')}`);
+    throw new UsageError(
+      `exercise ${exercise.number} has no TRACK=${track}: it has ${has.map((t) => `TRACK=${t} (${TRACK_NAMES[t]})`).join(' and ')}`,
+    );
   }
   return track as Track;
 }
@@ -111,7 +113,9 @@ export function place(exercise: Exercise, track: Track, from: 'solution' | 'star
   const placed: string[] = [];
   for (const file of exercise.tracks[track] ?? []) {
     const target = abs(`${work}/${file}`);
-    const pristine = (['starter', 'solution'] as const).map((s) => readFileSync(abs(`${sourceFolder(exercise, track, s)}/${file}`), 'utf8'));
+    const pristine = (['starter', 'solution'] as const).map((s) =>
+      readFileSync(abs(`${sourceFolder(exercise, track, s)}/${file}`), 'utf8'),
+    );
     if (existsSync(target)) {
       const mine = readFileSync(target, 'utf8');
       if (!pristine.includes(mine)) {
@@ -128,5 +132,10 @@ export function place(exercise: Exercise, track: Track, from: 'solution' | 'star
 
 /** Whether any track of the exercise has been started (its folder exists). */
 export function startedTracks(exercise: Exercise): Track[] {
-  return TRACKS.filter((t) => exercise.tracks[t] && existsSync(abs(sourceFolder(exercise, t, 'work'))) && readdirSync(abs(sourceFolder(exercise, t, 'work'))).length > 0);
+  return TRACKS.filter(
+    (t) =>
+      exercise.tracks[t] &&
+      existsSync(abs(sourceFolder(exercise, t, 'work'))) &&
+      readdirSync(abs(sourceFolder(exercise, t, 'work'))).length > 0,
+  );
 }

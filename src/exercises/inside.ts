@@ -17,7 +17,7 @@ export async function insideMain(exercises: readonly Exercise[], argv: readonly 
   });
   const [command, n, name, ...args] = positionals;
   if (command !== 'probe' || name === undefined) {
-    process.stderr.write('the workbench runs a check\'s probes: make check N=... runs them (exercises/README.md)\n');
+    process.stderr.write("the workbench runs a check's probes: make check N=... runs them (exercises/README.md)\n");
     return 2;
   }
   const exercise = exerciseNumbered(exercises, n);

@@ -40,7 +40,10 @@ export function lastLines(ran: Pick<Ran, 'stdout' | 'stderr'>, lines = 6): strin
 
 /** A program's log for a message: the lines that name an error, if any (not a stack's frames), else the last few. */
 export function logExcerpt(text: string, lines = 6): string {
-  const all = text.trimEnd().split('\n').filter((l) => l.trim() !== '');
+  const all = text
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (all.length === 0) return '(nothing)';
   const errors = all.filter((l) => /^\S*Error\b|^error:|failed: E[A-Z]+/.test(l.trim()) && !/^\s*at /.test(l));
   return (errors.length > 0 ? errors.slice(0, 3) : all.slice(-lines)).join('\n  ');
@@ -152,7 +155,8 @@ export class ProbeContext {
   /** The student's program `name` (client: client.ts or client.c), compiled if C. */
   program(name: string): Program {
     const file = join(this.dir, `${name}.${this.track}`);
-    if (!existsSync(file)) throw new CompileError(`${name}.${this.track}`, `there is no ${file}: make exercise N=${this.exercise.number} makes it`);
+    if (!existsSync(file))
+      throw new CompileError(`${name}.${this.track}`, `there is no ${file}: make exercise N=${this.exercise.number} makes it`);
     return this.track === 'ts' ? this.typescript(file) : this.compile(file);
   }
 
@@ -165,7 +169,20 @@ export class ProbeContext {
     const out = join(this.tmp, basename(file).replace(/\.c$/, ''));
     const gcc = spawnSync(
       'gcc',
-      ['-std=gnu11', '-O2', '-g', '-Wall', '-Wextra', '-Werror=implicit-function-declaration', `-I${this.dir}`, `-I${INCLUDE}`, '-o', out, file, ...extra],
+      [
+        '-std=gnu11',
+        '-O2',
+        '-g',
+        '-Wall',
+        '-Wextra',
+        '-Werror=implicit-function-declaration',
+        `-I${this.dir}`,
+        `-I${INCLUDE}`,
+        '-o',
+        out,
+        file,
+        ...extra,
+      ],
       { encoding: 'utf8' },
     );
     if (gcc.error) throw new CompileError(basename(file), `gcc is missing here: ${gcc.error.message}`);
@@ -185,7 +202,11 @@ export class ProbeContext {
   }
 
   /** Run to the end, within `timeoutMs`. */
-  async run(program: Program, args: readonly string[] = [], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Ran> {
+  async run(
+    program: Program,
+    args: readonly string[] = [],
+    options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<Ran> {
     return this.start(program, args, options.env).within(options.timeoutMs ?? 10_000);
   }
 
@@ -195,4 +216,3 @@ export class ProbeContext {
     rmSync(this.tmp, { recursive: true, force: true });
   }
 }
-

@@ -11,7 +11,9 @@
  *   $ docker compose --profile debug run --rm debug        (make gdb)
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LabError } from '../core/errors.ts';
 import type { Field } from '../layout/c-layout.ts';
 import { resolveKey, type KeyChoice } from '../labs/common/key.ts';
@@ -58,10 +60,40 @@ export function gdbArguments(pid: number, commands: readonly string[], tui: bool
     'set sysroot /',
     '-iex',
     'set pagination off',
+    // add-symbol-file asks before it loads: a batch gdb would print the question into the output.
+    '-iex',
+    'set confirm off',
     '-p',
     String(pid),
     ...(tui ? ['-tui'] : ['-batch']),
     ...commands.flatMap((c) => ['-ex', c]),
+  ];
+}
+
+/**
+ * The contract's C types for gdb: the header (exercises/include/ipc-lab.h, named by
+ * $IPC_LAB_C_HEADER where the container has it) compiled with -g into an object that holds only
+ * debug information. -fno-eliminate-unused-debug-types keeps every struct, though no code uses
+ * one. gdb's add-symbol-file then knows `struct pi_message`, as it would in a C program built
+ * with -g. Undefined where there is no header or no gcc: gdb then prints bytes only.
+ */
+export function typesObject(header = process.env.IPC_LAB_C_HEADER, dir = tmpdir()): { object?: string; why: string } {
+  if (!header) return { why: 'no C header here (IPC_LAB_C_HEADER is unset): bytes only' };
+  if (!existsSync(header)) return { why: `no ${header}: bytes only` };
+  const object = join(mkdtempSync(join(dir, 'ipc-lab-gdb-')), 'ipc-lab-types.o');
+  const gcc = spawnSync('gcc', ['-g', '-fno-eliminate-unused-debug-types', '-c', '-x', 'c', header, '-o', object], { encoding: 'utf8' });
+  if (gcc.error) return { why: `no gcc here to compile ${header}: bytes only` };
+  if (gcc.status !== 0) return { why: `gcc could not compile ${header}: ${gcc.stderr.trim()}` };
+  return { object, why: `the types of ${header}, compiled with gcc -g -fno-eliminate-unused-debug-types` };
+}
+
+/** The commands that load the types and print each of the lab's structs by name, where it sits from `address`. */
+export function typedCommands(lab: Lab, address: string, object: string): string[] {
+  return [
+    `add-symbol-file ${object}`,
+    'set print pretty on',
+    `echo \n# the same bytes by name: the structs of ipc-lab.h (add-symbol-file ${object})\n`,
+    ...lab.structs.map((s) => `print *(struct ${s.name} *) (${address}+${s.offset})`),
   ];
 }
 
@@ -147,7 +179,12 @@ export async function runGdb(options: GdbOptions, say: Narrator): Promise<number
   say.step(`the segment in /proc/${target.pid}/maps (${processName(target.pid)})`);
   say.block(target.line);
   say.note('"(deleted)" is normal for System V segments: the kernel backs them with an unlinked file');
-  const commands = gdbCommands(options.lab, target.address);
+  const types = typesObject();
+  say.note(types.why);
+  const commands = [
+    ...gdbCommands(options.lab, target.address),
+    ...(types.object ? typedCommands(options.lab, target.address, types.object) : []),
+  ];
   const gdbArgs = gdbArguments(target.pid, commands, options.tui);
   say.step(
     options.tui
@@ -156,7 +193,7 @@ export async function runGdb(options: GdbOptions, say: Narrator): Promise<number
   );
   say.note(
     `gdb -p ${target.pid} ${commands
-      .filter((c) => !c.startsWith('echo'))
+      .filter((c) => !c.startsWith('echo') && !c.startsWith('set '))
       .map((c) => `-ex '${c}'`)
       .join(' ')}`,
   );

@@ -63,7 +63,9 @@ if (role === 'server') {
   const version = v.getUint16(header.version!);
   const size = v.getUint32(header.payload_size!);
   if (version !== layout.VERSION || size !== layout.SIZE) {
-    console.error(`client: the segment has layout version ${version} (${size} bytes); this client reads version ${layout.VERSION} (${layout.SIZE} bytes)`);
+    console.error(
+      `client: the segment has layout version ${version} (${size} bytes); this client reads version ${layout.VERSION} (${layout.SIZE} bytes)`,
+    );
     process.exitCode = 4;
   } else {
     const numerator = v.getInt32(at('numerator'));

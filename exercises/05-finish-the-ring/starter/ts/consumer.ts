@@ -60,7 +60,8 @@ function takeFilledSlot(): boolean {
 
 const hash = createHash('sha256');
 let received = 0;
-for (let m = 0; ; m++) {
+let ended = false; // TODO 2 sets it
+for (let m = 0; !ended; m++) {
   if (!takeFilledSlot()) {
     console.log(`consumer: the producer went away after ${received} bytes (nattch 1): the stream is incomplete`);
     segment.detach();
@@ -70,7 +71,8 @@ for (let m = 0; ; m++) {
   const length = view.getUint32(slot + LENGTH);
   const sequence = view.getUint32(slot + SEQUENCE);
   if (sequence !== m % 2 ** 32) throw new Error(`slot ${m % slots} holds message ${sequence}, expected ${m}`);
-  // TODO 2: the end of the stream: how does the producer mark its last message?
+  // TODO 2: the end of the stream: how does the producer mark its last message? (then: ended = true)
+  ended ||= false;
   hash.update(view.read(slot + RING_SLOT.size, length));
   received += length;
   // TODO 3: give the slot back to the producer: V on semaphore RING_SEM.empty.
