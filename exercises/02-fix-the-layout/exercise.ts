@@ -17,7 +17,14 @@ import { attach, ftok } from '../../src/sysv/shm.ts';
 import { type Criterion, type Exercise, fail, pass, ROOT } from '../../src/exercises/model.ts';
 import { removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
 import { howItEnded, lastLines, type ProbeContext, type Program } from '../../src/exercises/probe.ts';
-import type { DeclaredField } from './starter/ts/layout.ts';
+
+/** A field of the student's layout.ts (its own type, DeclaredField, says the same). */
+interface DeclaredField {
+  readonly name: string;
+  readonly ctype: string;
+  readonly count?: number;
+  readonly offset: number;
+}
 
 const PROJECT_ID = 0x32;
 const LEAST = 56;

@@ -15,14 +15,15 @@ import { parseArgs } from 'node:util';
 import { LabError, UsageError } from '../core/errors.ts';
 import { Bench } from './bench.ts';
 import { exerciseNumbered, nextHint, place, startedTracks, startWork, taskPage, trackOf, workFiles } from './files.ts';
-import { type Criterion, type Exercise, exerciseFolder, sourceFolder, TRACK_NAMES, TRACKS, type Track } from './model.ts';
+import { type Exercise, exerciseFolder, sourceFolder, TRACK_NAMES, TRACKS, type Track } from './model.ts';
 import { criteriaText, verdictText } from './report.ts';
 
 const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
-async function check(exercise: Exercise, track: Track, source: string, bench: Bench): Promise<Criterion[]> {
+/** A check of the student's copy needs one: before anything starts, say how to make it. */
+function assertStarted(exercise: Exercise, track: Track, source: string): void {
   if (source === 'work' && workFiles(exercise, track).length === 0) {
     throw new UsageError(
       `exercise ${exercise.number} (${TRACK_NAMES[track]}) is not started: there is no ${sourceFolder(exercise, track, 'work')}/`,
@@ -31,7 +32,6 @@ async function check(exercise: Exercise, track: Track, source: string, bench: Be
       },
     );
   }
-  return exercise.check(bench, { track, source });
 }
 
 async function run(exercises: readonly Exercise[], argv: readonly string[]): Promise<number> {
@@ -58,10 +58,11 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
       const exercise = exerciseNumbered(exercises, n);
       const track = trackOf(exercise, values.track);
       const source = values.source;
+      assertStarted(exercise, track, source);
       const bench = new Bench();
       say(`exercise ${exercise.number}, ${exercise.title} (${TRACK_NAMES[track]}: ${sourceFolder(exercise, track, source)}/)`);
       await bench.prepare(say);
-      const criteria = await check(exercise, track, source, bench);
+      const criteria = await exercise.check(bench, { track, source });
       say(criteriaText(criteria));
       say(verdictText(criteria, exercise.number));
       return criteria.every((c) => c.ok) ? 0 : 1;
@@ -98,7 +99,7 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
         if (!prepared) await bench.prepare(say);
         prepared = true;
         for (const track of tracks) {
-          const criteria = await check(exercise, track, 'work', bench);
+          const criteria = await exercise.check(bench, { track, source: 'work' });
           const passed = criteria.filter((c) => c.ok).length;
           const mark = passed === criteria.length ? 'pass ' : 'todo ';
           say(`  ${mark} ${sourceFolder(exercise, track, 'work')}: ${passed} of ${criteria.length} criteria (${exercise.title})`);

@@ -15,7 +15,12 @@ import { join, relative } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { type Exercise, exerciseFolder, ROOT, sourceFolder, TRACK_NAMES, TRACKS, type Track } from './model.ts';
 
-const abs = (path: string): string => join(ROOT, path);
+/**
+ * Where the exercises' files are: the repository, or $IPC_LAB_EXERCISES_ROOT (a copy of it, for
+ * the tests of solve and reset, which must never touch a student's real files).
+ */
+const filesRoot = (): string => process.env.IPC_LAB_EXERCISES_ROOT ?? ROOT;
+const abs = (path: string): string => join(filesRoot(), path);
 
 /** The exercise numbered `n` ("3", "03"), or a usage error listing them. */
 export function exerciseNumbered(exercises: readonly Exercise[], n: string | undefined): Exercise {
@@ -121,7 +126,7 @@ export function place(exercise: Exercise, track: Track, from: 'solution' | 'star
       if (!pristine.includes(mine)) {
         const backup = freeBackup(target);
         copyFileSync(target, backup);
-        saved.push(relative(ROOT, backup));
+        saved.push(relative(filesRoot(), backup));
       }
     }
     copyFileSync(abs(`${sourceFolder(exercise, track, from)}/${file}`), target);
