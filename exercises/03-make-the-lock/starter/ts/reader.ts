@@ -46,4 +46,4 @@ while (Date.now() < until) {
 }
 segment.detach();
 console.log(`reads ${reads}, torn ${torn}`);
-void [semop, SEM_UNDO, semid, P, V]; // used once the TODOs are done
+void [semop, SEM_UNDO, LOCK, semid, P, V]; // used once the TODOs are done

@@ -45,4 +45,4 @@ segment.detach();
 remove(shmid);
 removeSemaphoreSet(semid);
 console.log('writer: removed the segment and the semaphore set');
-void [semop, SEM_UNDO, P, V]; // used once the TODOs are done
+void [semop, SEM_UNDO, LOCK, P, V]; // used once the TODOs are done

@@ -79,5 +79,5 @@ for (let m = 0; !ended; m++) {
 }
 const sent = Buffer.from(view.read(at('sha256'), 32)).toString('hex');
 segment.detach(); // the producer removes the ring once the consumer has let go
-void [semop, semTimedOp, stat, P_FULL, V_EMPTY]; // used once the TODOs are done
+void [semop, semTimedOp, stat, semid, RING_SEM, P_FULL, V_EMPTY]; // used once the TODOs are done
 console.log(`consumer: ${received} bytes; sha256 ${hash.digest('hex')}; the producer sent sha256 ${sent}`);
