@@ -28,6 +28,7 @@ START_INTERVAL ?= auto             ## auto: faster healthchecks while the server
 HANDOUTS ?=                        ## make check-handouts HANDOUTS="01 03": only those
 N ?=                               ## make exercise|check|hint|solve|reset N=3: which exercise
 TRACK ?=                           ## the exercise's track: ts (TypeScript, the default) or c
+SOURCE ?=                          ## make check: whose code, yours by default; starter, solution or a folder (what CI checks)
 # (make keeps the spaces before a trailing comment in the value: strip them)
 override COMPOSE := $(strip $(COMPOSE))
 override OFFLINE := $(strip $(OFFLINE))
@@ -52,6 +53,7 @@ override START_INTERVAL := $(strip $(START_INTERVAL))
 override HANDOUTS := $(strip $(HANDOUTS))
 override N := $(strip $(N))
 override TRACK := $(strip $(TRACK))
+override SOURCE := $(strip $(SOURCE))
 export UNSAFE RACE_SECONDS RING_BYTES RING_SLOT_SIZE DESIGN QUEUE_JOBS QUEUE_DELAY POSIX_SIZE VIEW_PORT VIEW_BIND STEP START_INTERVAL COMPOSE UP_FLAGS
 export IPC_LAB_STEP := $(STEP)
 
@@ -207,7 +209,7 @@ exercise: node_modules ## Print exercise N's task and make your copy of its star
 
 .PHONY: check
 check: preflight node_modules ## Check exercise N in the workbench, in the lab's namespace: ok or why not, per criterion
-	@$(EXERCISE) check $(EXERCISE_ARGS)
+	@$(EXERCISE) check $(EXERCISE_ARGS) $(if $(SOURCE),--source=$(SOURCE))
 
 .PHONY: hint
 hint: node_modules ## The next hint for exercise N
