@@ -164,7 +164,10 @@ export class ProbeContext {
     return { name: basename(file), command: process.execPath, args: ['--import', 'tsx', file] };
   }
 
-  /** gcc, strict enough to catch what a C programmer should not ship, with the lab's header and the source's own folder on the include path. */
+  /**
+   * gcc, strict enough to catch what a C programmer should not ship, with the lab's header and
+   * the source's own folder on the include path.
+   */
   compile(file: string, extra: readonly string[] = []): Program {
     const out = join(this.tmp, basename(file).replace(/\.c$/, ''));
     const gcc = spawnSync(

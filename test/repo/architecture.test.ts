@@ -23,6 +23,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   view: ['tools', 'labs', 'posix', 'sysv', 'layout', ...BESIDE],
   docker: [...BESIDE],
   bench: ['labs', 'posix', 'sysv', 'layout', ...BESIDE],
+  // The exercises' commands: a check drives Docker through compose (bench.ts), as make does.
+  exercises: ['docker', 'tools', 'labs', 'posix', 'sysv', 'layout', ...BESIDE],
   cli: ['docker', 'view', 'tools', 'labs', 'posix', 'sysv', 'layout', 'libc', ...BESIDE],
 };
 
