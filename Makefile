@@ -115,7 +115,7 @@ view: preflight ## The live view in a browser (http://localhost:8080): every lab
 	@scripts/lab/view.sh
 
 .PHONY: gdb
-gdb: preflight server-running ## gdb attached to the server, printing the segment at its address (TUI=1: gdb's text UI)
+gdb: preflight server-running ## gdb attached to the server: the segment at its address, as bytes and by name (TUI=1: gdb's text UI)
 	@# --no-deps: attach to the server that is running (compose 2.26's `run` would recreate it)
 	$(COMPOSE) --profile debug run --rm --no-deps debug gdb $(if $(filter 1,$(TUI)),--tui)
 
@@ -169,8 +169,8 @@ down: preflight ## Stop the servers (each removes its segment or /dev/shm object
 	$(COMPOSE) --profile '*' down --volumes --remove-orphans
 
 .PHONY: clean
-clean: down ## Everything `down` removes, and the lab's images (the lab's and the test runner's)
-	docker image rm --force $(IMAGE) $(or $(IPC_LAB_TEST_IMAGE),ipc-lab-test:latest) 2>/dev/null || true
+clean: down ## Everything `down` removes, and the lab's images (the lab's, the workbench's, the test runner's)
+	docker image rm --force $(IMAGE) $(or $(IPC_LAB_WORKBENCH_IMAGE),ipc-lab-workbench:latest) $(or $(IPC_LAB_TEST_IMAGE),ipc-lab-test:latest) 2>/dev/null || true
 
 ##@ Development
 

@@ -129,6 +129,11 @@ describe('make up', () => {
     expect(gdb.stdout).toMatch(/^0x[0-9a-f]+:\s+0x49\s+0x50\s+0x43\s+0x4c\s+0x01\s+0x00\s+0x10\s+0x00$/m); // "IPCL", 1, 16
     expect(gdb.stdout).toMatch(/^0x[0-9a-f]+:\s+"PI is defined as: "$/m);
     expect(gdb.stdout).toMatch(/^0x[0-9a-f]+:\s+3\.1428571428571428$/m);
+    // And by name, from exercises/include/ipc-lab.h's types (add-symbol-file), as for a C program built with -g.
+    expect(gdb.stdout).toMatch(/print \*\(struct pi_message \*\) \(0x[0-9a-f]+\+16\)/);
+    expect(gdb.stdout).toMatch(/^\s+numerator = 22,$/m);
+    expect(gdb.stdout).toMatch(/^\s+value = 3\.1428571428571428,$/m);
+    expect(gdb.stdout).toMatch(/^\s+intro = "PI is defined as: ",$/m);
     expect(gdb.stdout).toMatch(/Inferior 1 \(process \d+\) detached/);
     // The run --rm container is gone, and the lab's own containers still have no capabilities.
     const containers = await lab.containers();

@@ -14,9 +14,11 @@
 
 #include <stdint.h>
 
+/* TODO 1: bump the version once the layout changes; TODO 3: say the new size. */
 #define PI_MESSAGE_VERSION 1 /* what the header's version says */
 #define PI_MESSAGE_SIZE 64   /* what you say sizeof(struct pi_message) is */
 
+/* TODO 2: reorder the fields to waste the fewest bytes. */
 struct pi_message {
     char     intro[19];       /*  0..18 */
     int32_t  numerator;       /* 20: 1 byte of padding before it */

@@ -21,9 +21,11 @@ export interface DeclaredField {
   readonly offset: number;
 }
 
+// TODO 1: bump it once the layout changes.
 /** The layout's version: what the header's `version` says. */
 export const VERSION = 1;
 
+// TODO 2: reorder the fields to waste the fewest bytes, and work out each offset again.
 export const PI_MESSAGE: readonly DeclaredField[] = [
   { name: 'intro', ctype: 'char', count: 19, offset: 0 }, //      0..18
   { name: 'numerator', ctype: 'int32_t', offset: 20 }, //          1 byte of padding before it
@@ -34,5 +36,6 @@ export const PI_MESSAGE: readonly DeclaredField[] = [
   { name: 'outro', ctype: 'char', count: 10, offset: 48 }, //      48..57, then 6 bytes of tail padding
 ];
 
+// TODO 3: the size of the struct in your order, tail padding included.
 /** sizeof(struct pi_message). */
 export const SIZE = 64;
