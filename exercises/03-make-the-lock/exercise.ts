@@ -181,7 +181,7 @@ export const exercise: Exercise = {
   slug: 'make-the-lock',
   title: 'Make the lock',
   handout: '06-races-and-semaphores.md',
-  tracks: { ts: ['writer.ts', 'reader.ts'] },
+  tracks: { ts: ['writer.ts', 'reader.ts'], c: ['writer.c', 'reader.c'] },
   check: (bench, request) => bench.probe(exercise, 'lock', request),
   probes: { lock },
 };

@@ -139,7 +139,7 @@ export const exercise: Exercise = {
   slug: 'permissions',
   title: 'Permissions',
   handout: '05-namespaces-and-permissions.md',
-  tracks: { ts: ['server.ts'] },
+  tracks: { ts: ['server.ts'], c: ['server.c'] },
   check,
   probes: { clear, ready, read, poke, gone },
 };

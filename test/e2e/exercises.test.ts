@@ -73,6 +73,15 @@ const STARTERS: readonly Expected[] = [
       ['someone outside the group may not read it', /mode 0666 lets others read/],
     ],
   },
+  {
+    n: 6,
+    track: 'c',
+    source: 'starter',
+    fails: [
+      ['a member of the group may not write it', /wrote: the mode gives the group w/],
+      ['someone outside the group may not read it', /lets others read/],
+    ],
+  },
 ];
 
 const BROKEN: readonly Expected[] = [
