@@ -83,8 +83,9 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
       const { saved, placed } = place(exercise, track, command === 'solve' ? 'solution' : 'starter');
       for (const file of saved) say(`kept your file as ${file}`);
       say(`${command === 'solve' ? 'the reference solution' : 'the starter'} is in place: ${placed.join(', ')}`);
+      const trackVar = track === 'c' ? ' TRACK=c' : '';
       if (command === 'solve')
-        say(`read it, then make check N=${exercise.number}${track === 'c' ? ' TRACK=c' : ''}; make reset N=${exercise.number} starts over`);
+        say(`read it, then make check N=${exercise.number}${trackVar}; make reset N=${exercise.number}${trackVar} starts over`);
       return 0;
     }
     case 'progress': {
