@@ -223,6 +223,10 @@ solve: node_modules ## Put exercise N's reference solution in place (your file i
 reset: node_modules ## Put exercise N's starter back (your file is kept as .mine)
 	@$(EXERCISE) reset $(EXERCISE_ARGS)
 
+.PHONY: workbench
+workbench: preflight ## Build the workbench image (gcc, tsx, gdb) that make check and make gdb use: before a workshop
+	$(COMPOSE) --profile workbench build workbench
+
 .PHONY: progress
 progress: preflight node_modules ## Which exercises you have started pass their checks
 	@$(EXERCISE) progress

@@ -20,33 +20,40 @@ import { idOf, removeLeftovers } from '../../src/exercises/objects.ts';
 import { getLastPid, getSemaphoreSet, getValue, SEM_UNDO, semTimedOp } from '../../src/sysv/sem.ts';
 import { attach, ftok, getSegment } from '../../src/sysv/shm.ts';
 import { type Criterion, type Exercise, fail, pass } from '../../src/exercises/model.ts';
-import { howItEnded, lastLines, type ProbeContext, type Ran } from '../../src/exercises/probe.ts';
+import { howItEnded, lastLines, type ProbeContext, type Ran, type Running } from '../../src/exercises/probe.ts';
 
 const PROJECT_ID = 0x33; // the starter's and the solution's
 const KEY_FILE = process.env.IPC_LAB_KEY_FILE ?? '/var/lib/ipc-lab/ftok.key';
 const SEQ = fieldOf(RACE_RECORD, 'seq').offset;
 
-/** Copies of the record for `ms`, each under the lock (with a timeout: a lock never given back is an answer too). */
-function lockedCopies(shmid: number, semid: number, ms: number): { reads: number; torn: number; stuck: boolean } {
+/**
+ * Copies of the record for `ms`, each under the lock (with a timeout: a lock never given back is
+ * an answer too), and how far the writer's number moved meanwhile (a writer that died or hangs
+ * leaves a record that never tears, which proves nothing).
+ */
+function lockedCopies(shmid: number, semid: number, ms: number): { reads: number; torn: number; stuck: boolean; moved: number } {
   const segment = attach(shmid, { readOnly: true });
   const copy = new Uint8Array(RACE_RECORD.size);
   const fields = new DataView(copy.buffer);
   let reads = 0;
   let torn = 0;
+  let first: number | undefined;
+  let last = 0;
   try {
     for (const until = Date.now() + ms; Date.now() < until; ) {
       try {
         semTimedOp(semid, [{ num: 0, op: -1, flags: SEM_UNDO }], 2000);
       } catch (error) {
-        if (isErrno(error, 'EAGAIN')) return { reads, torn, stuck: true };
+        if (isErrno(error, 'EAGAIN', 'EIDRM', 'EINVAL')) return { reads, torn, stuck: true, moved: last - (first ?? last) };
         throw error;
       }
       segment.view.readInto(0, copy);
       semTimedOp(semid, [{ num: 0, op: +1, flags: SEM_UNDO }], 2000);
       reads++;
-      const first = fields.getUint32(SEQ, true);
+      last = fields.getUint32(SEQ, true);
+      first ??= last;
       for (let i = 1; i < RACE_FIELDS; i++) {
-        if (fields.getUint32(SEQ + 4 * i, true) !== first) {
+        if (fields.getUint32(SEQ + 4 * i, true) !== last) {
           torn++;
           break;
         }
@@ -55,7 +62,13 @@ function lockedCopies(shmid: number, semid: number, ms: number): { reads: number
   } finally {
     segment.detach();
   }
-  return { reads, torn, stuck: false };
+  return { reads, torn, stuck: false, moved: last - (first ?? last) };
+}
+
+/** The writer has ended: that is the failure, whatever else was seen. */
+async function writerEnded(writer: Running, when: string): Promise<Criterion> {
+  const ran = await writer.done;
+  return fail('the writer keeps writing', `your writer ${howItEnded(ran)} ${when}; ${lastLines(ran)}`);
 }
 
 const counts = (ran: Ran): { reads: number; torn: number } | undefined => {
@@ -97,6 +110,15 @@ async function lock(context: ProbeContext): Promise<Criterion[]> {
     const { shmid, semid } = ready.value;
 
     const own = lockedCopies(shmid, semid, 1000);
+    if (writer.exited) return [await writerEnded(writer, 'while the check read the record')];
+    if (!own.stuck && own.torn === 0 && own.moved === 0) {
+      return [
+        fail(
+          'the writer rewrites the record inside the lock',
+          `the record did not change in 1 s (${own.reads} copies): the writer does not rewrite it, or waits for a lock nobody gives back`,
+        ),
+      ];
+    }
     const writerLocks = !own.stuck && own.torn === 0 && own.reads > 0;
     if (own.stuck)
       criteria.push(
@@ -115,6 +137,10 @@ async function lock(context: ProbeContext): Promise<Criterion[]> {
       );
 
     const read = await context.run(readerProgram, ['--seconds=2'], { timeoutMs: 10_000 });
+    if (writer.exited) {
+      criteria.push(await writerEnded(writer, 'while your reader read'));
+      return criteria;
+    }
     const got = counts(read);
     if (!got || read.code !== 0) {
       criteria.push(fail('0 torn reads over 2 s', `your reader ${howItEnded(read, 10_000)} without "reads N, torn M"; ${lastLines(read)}`));
@@ -138,7 +164,7 @@ async function lock(context: ProbeContext): Promise<Criterion[]> {
 /** SIGSTOP the writer until it is caught holding the lock, SIGKILL it there, then run the reader. */
 async function killHolder(
   context: ProbeContext,
-  writer: ReturnType<ProbeContext['start']>,
+  writer: Running,
   readerProgram: ReturnType<ProbeContext['program']>,
   semid: number,
   writerLocks: boolean,
@@ -147,6 +173,7 @@ async function killHolder(
   if (!writerLocks) return fail(name, 'not tried: the writer must take the lock first (see above)');
   let caught = false;
   for (let attempt = 0; attempt < 200 && !caught; attempt++) {
+    if (writer.exited) return { ...(await writerEnded(writer, 'before it could be caught holding the lock')), name };
     writer.signal('SIGSTOP');
     await sleep(2);
     caught = getValue(semid, 0) === 0 && getLastPid(semid, 0) === writer.pid;

@@ -12,7 +12,7 @@ import { waitFor } from '../../src/core/wait.ts';
 import { State } from '../../src/labs/message/contract.ts';
 import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
 import { attach, ftok } from '../../src/sysv/shm.ts';
-import type { Bench } from '../../src/exercises/bench.ts';
+import { type Bench, CONTAINER_PREFIX } from '../../src/exercises/bench.ts';
 import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass } from '../../src/exercises/model.ts';
 import { hexKey, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
@@ -68,7 +68,7 @@ async function oneRun(
   request: CheckRequest,
   run: string,
 ): Promise<{ started: Criterion; stopped?: Criterion; left?: Criterion }> {
-  const container = `ipc-lab-exercise-4-${process.pid}-${run}`;
+  const container = `${CONTAINER_PREFIX}4-${process.pid}-${run}`;
   try {
     const start = await bench.startProgram(exercise, request, 'server', container);
     const startName = run === 'first' ? 'the server starts and makes its segment' : 'a second run starts cleanly';

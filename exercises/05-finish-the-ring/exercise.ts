@@ -44,7 +44,7 @@ function why(ran: Ran): string {
   return 'see what it printed';
 }
 
-async function stream(context: ProbeContext, file: string, sha: string, label: string, slotSize: string): Promise<Criterion> {
+async function stream(context: ProbeContext, file: string, size: number, sha: string, label: string, slotSize: string): Promise<Criterion> {
   const name = `SHA-256 equal at ${label} slots`;
   removeLeftovers(key());
   const producer = context.start({ name: 'ipc-lab ring producer', command: process.execPath, args: [] }, [
@@ -52,10 +52,17 @@ async function stream(context: ProbeContext, file: string, sha: string, label: s
   ]);
   try {
     const consumer = await context.run(context.program('consumer'), [], { timeoutMs: 60_000 });
-    const printed = /sha256 ([0-9a-f]{64})/.exec(consumer.stdout)?.[1];
-    if (consumer.code === 0 && printed === sha) return pass(name, `your consumer's SHA-256 is the file's: ${sha.slice(0, 16)}...`);
-    if (consumer.code === 0 && printed)
-      return fail(name, `your consumer's SHA-256 is ${printed}, the file's is ${sha}: bytes were lost, repeated or mixed up`);
+    // The consumer's own line (the starter's): "consumer: N bytes; sha256 X; ...".
+    const line = /consumer: (\d+) bytes; sha256 ([0-9a-f]{64})/.exec(consumer.stdout);
+    const [received, printed] = [Number(line?.[1]), line?.[2]];
+    if (consumer.code === 0 && printed === sha && received === size)
+      return pass(name, `your consumer received all ${size} bytes; its SHA-256 is the file's: ${sha.slice(0, 16)}...`);
+    if (consumer.code === 0 && line) {
+      return fail(
+        name,
+        `your consumer received ${received} bytes with SHA-256 ${printed}; the file has ${size} with ${sha}: bytes were lost, repeated or mixed up`,
+      );
+    }
     return fail(name, `your consumer ${howItEnded(consumer, 60_000)}: ${why(consumer)}; ${lastLines(consumer)}`);
   } finally {
     await producer.stop(2000);
@@ -127,7 +134,7 @@ async function ring(context: ProbeContext): Promise<Criterion[]> {
   writeFileSync(file, data);
   const sha = createHash('sha256').update(data).digest('hex');
   const criteria: Criterion[] = [];
-  for (const [label, size] of SLOT_SIZES) criteria.push(await stream(context, file, sha, label, size));
+  for (const [label, slotSize] of SLOT_SIZES) criteria.push(await stream(context, file, data.length, sha, label, slotSize));
   if (criteria.every((c) => c.ok)) criteria.push(await killed(context));
   else criteria.push(fail('a clear end when the producer is killed', 'not tried: first the whole stream must get through'));
   return criteria;

@@ -18,7 +18,7 @@ import { State, PI_MESSAGE } from '../../src/labs/message/contract.ts';
 import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
 import { isErrno } from '../../src/sysv/errors.ts';
 import { attach, ftok, getSegment, stat } from '../../src/sysv/shm.ts';
-import type { Bench } from '../../src/exercises/bench.ts';
+import { type Bench, CONTAINER_PREFIX } from '../../src/exercises/bench.ts';
 import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass, ROOT } from '../../src/exercises/model.ts';
 import { hexKey, idOf, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
@@ -114,7 +114,7 @@ async function gone(): Promise<Criterion[]> {
 
 async function check(bench: Bench, request: CheckRequest): Promise<Criterion[]> {
   await bench.probe(exercise, 'clear', request);
-  const container = `ipc-lab-exercise-6-${process.pid}`;
+  const container = `${CONTAINER_PREFIX}6-${process.pid}-server`;
   try {
     const start = await bench.startProgram(exercise, request, 'server', container);
     if (start.code !== 0)

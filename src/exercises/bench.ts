@@ -33,13 +33,28 @@ function exec(command: string, args: readonly string[], timeoutMs = 300_000): Pr
   });
 }
 
+/** Whether a process with this pid runs on this host (signal 0 tests without sending). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** How the lab calls Compose: $COMPOSE (the Makefile's), `docker compose` by default. */
 export function composeCommand(): readonly string[] {
   return (process.env.COMPOSE?.trim() || 'docker compose').split(/\s+/);
 }
 
+/** What a check names the containers it starts (exercises 4 and 6): ipc-lab-exercise-4-<pid>-first. */
+export const CONTAINER_PREFIX = 'ipc-lab-exercise-';
+
 export class Bench {
   private readonly compose: readonly string[];
+  /** The containers this check started and has not removed yet: what a Ctrl-C removes. */
+  private readonly started = new Set<string>();
 
   constructor(compose: readonly string[] = composeCommand()) {
     this.compose = compose;
@@ -56,6 +71,7 @@ export class Bench {
    * up would; a running one is left as it is (every run below says --no-deps).
    */
   async prepare(say: (line: string) => void): Promise<void> {
+    await this.removeStale();
     const built = await this.composeRun(['build', 'workbench'], 1_800_000);
     if (built.code !== 0) {
       throw new LabError('failed', `could not build the workbench image:\n${(built.stdout + built.stderr).trimEnd()}`, {
@@ -118,6 +134,7 @@ export class Bench {
       request.track === 'ts'
         ? `exec node --import tsx ${dir}/${name}.ts`
         : `gcc -std=gnu11 -O2 -g -Wall -I${dir} -I/src/exercises/include -o /tmp/${name} ${dir}/${name}.c && exec /tmp/${name}`;
+    this.started.add(container);
     return this.composeRun(['run', '--detach', '--no-deps', '--name', container, '--entrypoint', 'sh', 'workbench', '-c', script]);
   }
 
@@ -164,5 +181,24 @@ export class Bench {
 
   async removeContainer(container: string): Promise<void> {
     await exec('docker', ['rm', '--force', '--volumes', container]);
+    this.started.delete(container);
+  }
+
+  /** Every container this check started and still has: on Ctrl-C, before the check exits. */
+  async removeStarted(): Promise<void> {
+    await Promise.all([...this.started].map((c) => this.removeContainer(c)));
+  }
+
+  /**
+   * Containers an earlier check left (one killed with SIGKILL, say), removed before this one
+   * starts: those whose name carries the pid of a check that is no longer running.
+   */
+  private async removeStale(): Promise<void> {
+    const listed = await exec('docker', ['ps', '--all', '--format', '{{.Names}}', '--filter', `name=${CONTAINER_PREFIX}`]);
+    const stale = listed.stdout.split('\n').filter((name) => {
+      const pid = Number(/^ipc-lab-exercise-\d+-(\d+)-/.exec(name)?.[1]);
+      return Number.isInteger(pid) && pid > 0 && !alive(pid);
+    });
+    if (stale.length > 0) await exec('docker', ['rm', '--force', '--volumes', ...stale]);
   }
 }

@@ -22,6 +22,19 @@ const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
+/**
+ * Ctrl-C (or SIGTERM) during a check: remove the containers it started, then exit 130 as the
+ * shell does. Without a handler Node would exit at once and leave them running.
+ */
+function removeOnSignal(bench: Bench): void {
+  const stop = (signal: string): void => {
+    process.stderr.write(`\n${signal}: stopping the check, removing the containers it started\n`);
+    void bench.removeStarted().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 /** A check of the student's copy needs one: before anything starts, say how to make it. */
 function assertStarted(exercise: Exercise, track: Track, source: string): void {
   if (source === 'work' && workFiles(exercise, track).length === 0) {
@@ -60,6 +73,7 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
       const source = values.source;
       assertStarted(exercise, track, source);
       const bench = new Bench();
+      removeOnSignal(bench);
       say(`exercise ${exercise.number}, ${exercise.title} (${TRACK_NAMES[track]}: ${sourceFolder(exercise, track, source)}/)`);
       await bench.prepare(say);
       const criteria = await exercise.check(bench, { track, source });
@@ -90,6 +104,7 @@ async function run(exercises: readonly Exercise[], argv: readonly string[]): Pro
     }
     case 'progress': {
       const bench = new Bench();
+      removeOnSignal(bench);
       let prepared = false;
       for (const exercise of exercises) {
         const tracks = startedTracks(exercise);

@@ -28,8 +28,10 @@ export async function insideMain(exercises: readonly Exercise[], argv: readonly 
   try {
     criteria = await probe(context);
   } catch (error) {
-    if (!(error instanceof CompileError)) throw error;
-    criteria = [fail(`it compiles (${error.file})`, error.message)];
+    // What the student's code did to the probe (a layout.ts that is not an array, a segment
+    // removed under it, a mode the probe may not read) is a failed criterion with its reason.
+    if (error instanceof CompileError) criteria = [fail(`it compiles (${error.file})`, error.message)];
+    else criteria = [fail(`the check could run (${name})`, `it stopped on: ${error instanceof Error ? error.message : String(error)}`)];
   } finally {
     await context.close();
   }

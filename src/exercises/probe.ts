@@ -127,8 +127,17 @@ export class Running {
 
   /** SIGTERM, then SIGKILL after `graceMs`: how a probe ends a program it no longer needs. */
   async stop(graceMs = 2000): Promise<Ran> {
+    if (this.exited) return this.done;
     this.signal('SIGTERM');
-    const ended = await Promise.race([this.done, sleep(graceMs).then(() => undefined)]);
+    const grace = new AbortController();
+    const ended = await Promise.race([
+      this.done,
+      sleep(graceMs, undefined, { signal: grace.signal }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+    grace.abort(); // the timer must not keep the probe alive once the program has ended
     if (ended) return ended;
     this.signal('SIGKILL');
     return this.done;

@@ -48,8 +48,11 @@ const X_FORMATS: Record<string, { format: string; words: string }> = {
 };
 
 /**
- * gdb's command line. sysroot /: read the executable from this container's own (identical)
- * image, not through /proc/PID/root, which ptrace rights alone do not open. pagination off: in a
+ * gdb's command line. sysroot /: read the executable from this container's own image, not
+ * through /proc/PID/root, which ptrace rights alone do not open. The debug container runs the
+ * workbench's image (for gcc), which copies node from the same Node image as the lab's; its
+ * glibc may be a patch release apart, which changes only gdb's symbols for libc, never the
+ * bytes it prints from the segment. pagination off: in a
  * small terminal gdb would stop at "--Type <RET> for more" and swallow the student's `quit`.
  */
 export function gdbArguments(pid: number, commands: readonly string[], tui: boolean): string[] {
@@ -77,23 +80,32 @@ export function gdbArguments(pid: number, commands: readonly string[], tui: bool
  * one. gdb's add-symbol-file then knows `struct pi_message`, as it would in a C program built
  * with -g. Undefined where there is no header or no gcc: gdb then prints bytes only.
  */
-export function typesObject(header = process.env.IPC_LAB_C_HEADER, dir = tmpdir()): { object?: string; why: string } {
+export function typesObject(
+  header = process.env.IPC_LAB_C_HEADER,
+  dir = tmpdir(),
+): { object?: string; structs?: readonly string[]; why: string } {
   if (!header) return { why: 'no C header here (IPC_LAB_C_HEADER is unset): bytes only' };
   if (!existsSync(header)) return { why: `no ${header}: bytes only` };
+  // The structs it declares: gdb is asked to print only those (the batched ring's words are not in it).
+  const structs = [...readFileSync(header, 'utf8').matchAll(/^struct (\w+) \{/gm)].map((m) => m[1]!);
   const object = join(mkdtempSync(join(dir, 'ipc-lab-gdb-')), 'ipc-lab-types.o');
   const gcc = spawnSync('gcc', ['-g', '-fno-eliminate-unused-debug-types', '-c', '-x', 'c', header, '-o', object], { encoding: 'utf8' });
   if (gcc.error) return { why: `no gcc here to compile ${header}: bytes only` };
   if (gcc.status !== 0) return { why: `gcc could not compile ${header}: ${gcc.stderr.trim()}` };
-  return { object, why: `the types of ${header}, compiled with gcc -g -fno-eliminate-unused-debug-types` };
+  return { object, structs, why: `the types of ${header}, compiled with gcc -g -fno-eliminate-unused-debug-types` };
 }
 
-/** The commands that load the types and print each of the lab's structs by name, where it sits from `address`. */
-export function typedCommands(lab: Lab, address: string, object: string): string[] {
+/** The commands that load the types and print each of the lab's structs the header declares, by name, where it sits from `address`. */
+export function typedCommands(lab: Lab, address: string, object: string, declared: readonly string[]): string[] {
+  // A struct with a flexible array (ring_slot) is a template repeated at offsets only the header
+  // knows: not printed at its nominal offset 0.
+  const structs = lab.structs.filter((s) => declared.includes(s.name) && !s.fields.some((f) => f.count === 0));
+  if (structs.length === 0) return [];
   return [
     `add-symbol-file ${object}`,
     'set print pretty on',
     `echo \n# the same bytes by name: the structs of ipc-lab.h (add-symbol-file ${object})\n`,
-    ...lab.structs.map((s) => `print *(struct ${s.name} *) (${address}+${s.offset})`),
+    ...structs.map((s) => `print *(struct ${s.name} *) (${address}+${s.offset})`),
   ];
 }
 
@@ -183,7 +195,7 @@ export async function runGdb(options: GdbOptions, say: Narrator): Promise<number
   say.note(types.why);
   const commands = [
     ...gdbCommands(options.lab, target.address),
-    ...(types.object ? typedCommands(options.lab, target.address, types.object) : []),
+    ...(types.object ? typedCommands(options.lab, target.address, types.object, types.structs ?? []) : []),
   ];
   const gdbArgs = gdbArguments(target.pid, commands, options.tui);
   say.step(

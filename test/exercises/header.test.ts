@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { StructLayout } from '../../src/layout/c-layout.ts';
 import { MESSAGE_LAB } from '../../src/labs/message/contract.ts';
 import { RACE_LAB } from '../../src/labs/race/contract.ts';
-import { RING_HEADER, RING_SLOT, RING_SLOTS_OFFSET } from '../../src/labs/ring/contract.ts';
+import { BATCHED_RING_LAB, RING_HEADER, RING_SLOT, RING_SLOTS_OFFSET } from '../../src/labs/ring/contract.ts';
 import { typedCommands, typesObject } from '../../src/tools/gdb.ts';
 import { ROOT } from '../support/cli.ts';
 import { compilerFor } from '../support/gcc-layout.ts';
@@ -95,7 +95,12 @@ describe('the header as gdb types (make gdb)', () => {
       });
       expect(names).toMatch(/int32_t numerator;/);
       expect(names).toMatch(/double value;/);
-      expect(typedCommands(MESSAGE_LAB, '0x7f0000000000', types.object!)).toEqual([
+      expect(types.structs).toEqual(['lab_header', 'pi_message', 'lab_segment', 'race_record', 'race_reader', 'ring_header', 'ring_slot']);
+      // The batched ring's words are not in the header, and a slot has no fixed place: its header only.
+      expect(typedCommands(BATCHED_RING_LAB, '0x7f0000000000', types.object!, types.structs!).filter((c) => c.startsWith('print'))).toEqual(
+        ['print *(struct ring_header *) (0x7f0000000000+0)'],
+      );
+      expect(typedCommands(MESSAGE_LAB, '0x7f0000000000', types.object!, types.structs!)).toEqual([
         `add-symbol-file ${types.object}`,
         'set print pretty on',
         expect.stringContaining('by name'),

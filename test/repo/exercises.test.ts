@@ -57,6 +57,6 @@ describe('the exercises', () => {
     for (const fixture of ['02-no-tail-padding/ts/layout.ts', '03-no-undo/ts/writer.ts', '04-detach-only/ts/server.ts']) {
       expect(existsSync(join(ROOT, 'test/fixtures/exercises', fixture)), fixture).toBe(true);
     }
-    expect(read('compose.yaml')).toContain('./test/fixtures/exercises:/src/test/fixtures/exercises:ro');
+    expect(read('compose.yaml')).toContain('./test/fixtures/exercises:/src/test/fixtures/exercises:ro,z');
   });
 });

@@ -27,6 +27,12 @@ struct segment {
 
 int main(void) {
     const char *key_file = getenv("IPC_LAB_KEY_FILE") ? getenv("IPC_LAB_KEY_FILE") : IPC_LAB_KEY_FILE;
+    /* SIGTERM and SIGINT held back until main waits for them (sigsuspend below). */
+    sigset_t stop_signals, unblocked;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
     key_t key = ftok(key_file, PROJECT_ID);
     if (key == -1) { perror("ftok"); return 1; }
     int shmid = shmget(key, 1024, IPC_CREAT | IPC_EXCL | 0600);
@@ -53,7 +59,7 @@ int main(void) {
     __atomic_store_n(&s->header.state, LAB_READY, __ATOMIC_RELEASE);
     printf("server: version %d, sizeof(struct pi_message) %zu; waiting for SIGTERM\n", PI_MESSAGE_VERSION, sizeof s->message);
     fflush(stdout);
-    while (!stopping) pause();
+    while (!stopping) sigsuspend(&unblocked); /* unblock and wait in one step: no signal is lost */
     shmdt(s);
     shmctl(shmid, IPC_RMID, NULL);
     return 0;

@@ -23,6 +23,12 @@ static void on_term(int sig) { (void) sig; stopping = 1; }
 
 int main(void) {
     const char *key_file = getenv("IPC_LAB_KEY_FILE") ? getenv("IPC_LAB_KEY_FILE") : IPC_LAB_KEY_FILE;
+    /* SIGTERM and SIGINT held back until main waits for them (sigsuspend below). */
+    sigset_t stop_signals, unblocked;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
     key_t key = ftok(key_file, PROJECT_ID);
     if (key == -1) { perror("ftok"); return 1; }
     /* IPC_EXCL: fail if the key is taken, rather than silently reuse a stale segment. */
@@ -52,7 +58,10 @@ int main(void) {
     printf("server: segment %d ready; waiting for SIGTERM\n", shmid);
     fflush(stdout);
 
-    while (!stopping) pause(); /* pause returns when a handler has run */
+    /* sigsuspend unblocks the signals and waits, in one step: a SIGTERM that came at any time
+     * since sigprocmask is delivered here. (A plain pause() after testing the flag could miss
+     * one that arrived in between, and wait forever.) */
+    while (!stopping) sigsuspend(&unblocked);
 
     printf("server: SIGTERM: cleaning up\n");
     if (shmdt(s) == -1) perror("shmdt");
