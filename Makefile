@@ -116,6 +116,9 @@ view: preflight ## The live view in a browser (http://localhost:8080): every lab
 
 .PHONY: gdb
 gdb: preflight server-running ## gdb attached to the server: the segment at its address, as bytes and by name (TUI=1: gdb's text UI)
+	@# The debug container runs the workbench's image (gdb, and gcc for the header's types): built
+	@# first, quietly, so that a machine that never built it gets it, whatever Compose prints.
+	@$(COMPOSE) --profile debug build --quiet debug
 	@# --no-deps: attach to the server that is running (compose 2.26's `run` would recreate it)
 	$(COMPOSE) --profile debug run --rm --no-deps debug gdb $(if $(filter 1,$(TUI)),--tui)
 

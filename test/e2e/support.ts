@@ -66,7 +66,10 @@ function dockerStepsFor(target: string, vars: Record<string, string>): string[][
     case 'ring':
       return pair('ring', 'ring-producer', 'ring-consumer');
     case 'gdb':
-      return [['compose', '--profile', 'debug', 'run', '--rm', '--no-deps', 'debug', 'gdb']];
+      return [
+        ['compose', '--profile', 'debug', 'build', '--quiet', 'debug'],
+        ['compose', '--profile', 'debug', 'run', '--rm', '--no-deps', 'debug', 'gdb'],
+      ];
     case 'save':
       return [['image', 'save', '--output', saveFile, 'ipc-lab:latest']];
     case 'load':
