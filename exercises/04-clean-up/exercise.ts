@@ -8,14 +8,11 @@
  *   - nothing with exercise 4's key left in the namespace;
  *   - a second run that starts cleanly (a leaked segment makes its IPC_EXCL fail) and cleans up too.
  */
-import { waitFor } from '../../src/core/wait.ts';
-import { State } from '../../src/labs/message/contract.ts';
-import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
-import { attach, ftok } from '../../src/sysv/shm.ts';
+import { ftok } from '../../src/sysv/shm.ts';
 import { type Bench, CONTAINER_PREFIX } from '../../src/exercises/bench.ts';
 import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass } from '../../src/exercises/model.ts';
-import { hexKey, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
+import { hexKey, readyServerSegment, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
 
 const PROJECT_ID = 0x34;
 const GRACE_SECONDS = 5;
@@ -29,23 +26,12 @@ async function clear(): Promise<Criterion[]> {
 
 /** In the workbench: the server's segment exists and its message is ready (up to 20 s). */
 async function ready(context: ProbeContext): Promise<Criterion[]> {
-  const found = await waitFor(
-    () => {
-      // Attached by a live server: a segment an earlier run left (nattch 0) is not this run's.
-      const segment = segmentWithKey(key());
-      if (!segment || segment.stat.nattch === 0) return undefined;
-      const view = attach(segment.shmid, { readOnly: true });
-      const state = view.view.getUint32(STATE_OFFSET);
-      view.detach();
-      return state === State.ready ? segment : undefined;
-    },
-    { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
-  );
-  if ('timedOut' in found)
+  const found = await readyServerSegment(key(), Number(context.args[0] ?? 20));
+  if (!found)
     return [
       fail('ready', `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`),
     ];
-  return [pass('ready', `segment ${found.value.shmid}, key ${hexKey(key())}, nattch ${found.value.stat.nattch}`)];
+  return [pass('ready', `segment ${found.shmid}, key ${hexKey(key())}, nattch ${found.stat.nattch}`)];
 }
 
 /** In the workbench: nothing with the key is left. */

@@ -12,16 +12,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from '../../src/core/wait.ts';
 import { fieldOf } from '../../src/layout/c-layout.ts';
-import { State, PI_MESSAGE } from '../../src/labs/message/contract.ts';
-import { STATE_OFFSET } from '../../src/labs/message/codec.ts';
+import { PI_MESSAGE } from '../../src/labs/message/contract.ts';
 import { isErrno } from '../../src/sysv/errors.ts';
 import { attach, ftok, getSegment, stat } from '../../src/sysv/shm.ts';
 import { type Bench, CONTAINER_PREFIX } from '../../src/exercises/bench.ts';
 import type { ProbeContext } from '../../src/exercises/probe.ts';
 import { type CheckRequest, type Criterion, type Exercise, fail, pass, ROOT } from '../../src/exercises/model.ts';
-import { hexKey, idOf, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
+import { hexKey, idOf, readyServerSegment, removeLeftovers, segmentWithKey } from '../../src/exercises/objects.ts';
 
 const PROJECT_ID = 0x36;
 const MEMBER = '10002:10001'; // another user in the server's group, lab (10001)
@@ -35,26 +33,15 @@ async function clear(): Promise<Criterion[]> {
 }
 
 async function ready(context: ProbeContext): Promise<Criterion[]> {
-  const found = await waitFor(
-    () => {
-      // Attached by a live server: a segment an earlier run left (nattch 0) is not this run's.
-      const segment = segmentWithKey(key());
-      if (!segment || segment.stat.nattch === 0) return undefined;
-      const view = attach(segment.shmid, { readOnly: true });
-      const state = view.view.getUint32(STATE_OFFSET);
-      view.detach();
-      return state === State.ready ? segment : undefined;
-    },
-    { deadline: Date.now() + Number(context.args[0] ?? 20) * 1000, every: 100 },
-  );
-  if ('timedOut' in found)
+  const found = await readyServerSegment(key(), Number(context.args[0] ?? 20));
+  if (!found)
     return [
       fail(
         'the server starts and makes its segment',
         `no segment with key ${hexKey(key())} attached by a server and holding a ready message in ${context.args[0] ?? 20} s`,
       ),
     ];
-  const { shmid, stat } = found.value;
+  const { shmid, stat } = found;
   return [
     pass('the server starts and makes its segment', `segment ${shmid}, mode ${octal(stat.mode)}, owner uid ${stat.uid} gid ${stat.gid}`),
   ];
