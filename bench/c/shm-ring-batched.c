@@ -1,7 +1,8 @@
 /* The C reference for the batched ring: the design of src/labs/ring/batched.ts (head and tail in
  * the segment, published with sequentially consistent stores; a side with nothing to do spins,
  * when it has a CPU of its own, then makes its `sleeps` odd and blocks on its semaphore; the
- * other side posts it once for each sleep, and wakes a producer only once half the ring is free),
+ * other side posts it once for each sleep, and only once half the ring is free (the consumer)
+ * or half full (the producer, or at the end)),
  * in plain C, with the consumer a fork()ed child; spinning adapts between 1 and 50 us. Prints one JSON line, with the semops made.
  * The consumer times itself from message WARMUP on, as the TypeScript consumer does.
  * Usage: shm-ring-batched MESSAGE_BYTES TOTAL_BYTES RING_BYTES WARMUP [PRODUCER_CPU CONSUMER_CPU] */
@@ -55,7 +56,17 @@ static void wake_if_asleep(volatile uint32_t *sleeps, uint32_t *posted, int num)
     if ((s & 1) && s != *posted) { *posted = s; post(num); }
 }
 
+/* The producer's side of it: a sleeping consumer is posted once `enough` messages wait for it
+ * (half the ring), or at the end; woken for each message, a consumer on the producer's CPU
+ * preempts it, takes that one message and sleeps again. */
+struct waker { uint32_t posted, episode, slept_at; };
 static uint32_t head, tail, slots;
+static void wake_consumer_for(volatile uint32_t *sleeps, volatile uint32_t *tail_at, struct waker *w, uint32_t enough, int now) {
+    uint32_t s = __atomic_load_n(sleeps, __ATOMIC_SEQ_CST);
+    if (!(s & 1) || s == w->posted) return;
+    if (s != w->episode) { w->episode = s; w->slept_at = __atomic_load_n(tail_at, __ATOMIC_SEQ_CST); }
+    if (now || head - w->slept_at >= enough) { w->posted = s; post(BATCHED_SEM_DATA); }
+}
 static int has_space(uint32_t t) { return head - t < slots; }
 static int has_data(uint32_t h) { return h != tail; }
 
@@ -109,7 +120,8 @@ int main(int argc, char *argv[]) {
         }
     }
     pin(argc > 5 ? argv[5] : NULL); /* producer: a free slot from the cached tail, publish, wake if asleep */
-    uint32_t posted = 0;
+    struct waker consumer = { 0, 0, 0 };
+    uint32_t half = slots / 2 ? slots / 2 : 1;
     for (size_t i = 0; i <= count; i++) {
         if (!has_space(tail)) tail = wait_for(&cons->tail, has_space, &prod_sleeps->sleeps, BATCHED_SEM_SPACE);
         struct ring_slot *slot = (struct ring_slot *) (seg + ring_slot_offset(BATCHED_SLOTS_OFFSET, msg, head % slots));
@@ -118,7 +130,7 @@ int main(int argc, char *argv[]) {
         slot->length = i < count ? msg : 0;
         head++;
         __atomic_store_n(&prod->head, head, __ATOMIC_SEQ_CST);
-        wake_if_asleep(&cons_sleeps->sleeps, &posted, BATCHED_SEM_DATA);
+        wake_consumer_for(&cons_sleeps->sleeps, &cons->tail, &consumer, half, i == count);
     }
     int status;
     waitpid(child, &status, 0);

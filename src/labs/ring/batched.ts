@@ -130,6 +130,28 @@ class Waker {
     this.#posted = sleeps;
     this.stream.release(this.wake);
   }
+
+  #episode = 0; // the other side's odd `sleeps` this side last saw
+  #sleptAt = 0; // the other side's index when it went to sleep
+
+  /**
+   * The producer's waker: posts a sleeping consumer once `enough` messages wait for it (half
+   * the ring), or at once when `now` (the end of the stream). Woken for each message, a consumer
+   * on the producer's CPU preempts it, takes that one message and sleeps again: two context
+   * switches a message. A producer that is about to sleep itself has filled the ring, so it has
+   * posted; a producer slowed by its source leaves the consumer to its 100 ms nap at worst.
+   */
+  wakeIfAsleepFor(head: number, index: AtomicWord, enough: number, now: boolean): void {
+    const sleeps = this.sleeps.load();
+    if ((sleeps & 1) === 0 || sleeps === this.#posted) return;
+    if (sleeps !== this.#episode) {
+      this.#episode = sleeps;
+      this.#sleptAt = index.load(); // the consumer's tail: it takes nothing while it sleeps
+    }
+    if (!now && (head - this.#sleptAt) >>> 0 < enough) return;
+    this.#posted = sleeps;
+    this.stream.release(this.wake);
+  }
 }
 
 /** How many messages between two looks at the clock (Stream.due): a look costs more than a message. */
@@ -154,6 +176,7 @@ export async function produceBatched(
   let head = 0;
   let tail = 0;
   let sent = 0;
+  const half = Math.max(1, slots >>> 1);
   const hasSpace = (t: number): boolean => (head - t) >>> 0 < slots;
   for (let chunk = next(); ; chunk = next()) {
     if (chunk?.byteLength === 0) continue; // length 0 is reserved for the end of stream
@@ -169,7 +192,7 @@ export async function produceBatched(
     ring.slots.setWord(index, LENGTH, chunk ? chunk.byteLength : 0);
     head = (head + 1) >>> 0;
     ring.head.store(head); // release: the slot's bytes are visible before the new head
-    consumer.wakeIfAsleep();
+    consumer.wakeIfAsleepFor(head, ring.tail, half, !chunk);
     if (!chunk) return { sent, messages: head - 1 };
     stream.hash?.update(chunk);
     sent += chunk.byteLength;

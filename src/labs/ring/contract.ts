@@ -137,7 +137,8 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 // own), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
 // the consumer's; 1, `space`, the producer's. The other side, after each release store of its
 // index, reads the sleeper's `sleeps`; if it is odd and not the value it last posted for, it
-// wakes it with a V, once. The consumer wakes the producer only once half the ring is free.
+// wakes it with a V, once. The consumer wakes the producer only once half the ring is free, and
+// the producer wakes the consumer only once half the ring is full (or with the end of stream).
 // Store then load on one side, store then load on the other (both sequentially consistent): one
 // of the two always sees the other's store, so no wake-up is lost. A woken side, or one whose
 // semtimedop of at most 100 ms timed out, looks again before it sleeps again.
