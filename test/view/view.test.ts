@@ -86,7 +86,8 @@ describe('the live view', () => {
     lab.key = ftok(keyFile, RACE_PROJECT_ID);
     const env = { UNSAFE: '1' };
     const writer = lab.start(['race', 'writer', '--key-file', keyFile], { env });
-    const alone = await labIn(base, 'race', (l) => l.segment !== null && l.semaphores !== null);
+    // The writer makes its segment and set before it attaches: wait for its attach, not only for them.
+    const alone = await labIn(base, 'race', (l) => l.segment !== null && l.semaphores !== null && l.segment.nattch >= 1);
     expect(alone.segment!.viewAttached).toBe(false);
     expect(alone.segment!.waiting).toMatch(/waiting for all 2 sides to attach \(nattch 1\)/);
     expect(alone.semaphores!.semaphores.map((s) => [s.name, s.value])).toEqual([['lock', 1]]);
