@@ -1,7 +1,8 @@
 /* The ring lab's layout as C sees it, written from the contract (src/labs/ring/contract.ts);
  * test/labs/ring/layout.test.ts holds every offset and constant here to the
  * TypeScript one, on x86_64 and aarch64. Both designs:
- * the textbook ring (two counting semaphores) and the batched one (head and tail in the segment). */
+ * the textbook ring (two counting semaphores, each slot its header then its data) and the batched
+ * one (head and tail in the segment, the slots' headers together, then their data together). */
 #ifndef RING_LAYOUT_H
 #define RING_LAYOUT_H
 #include <stddef.h>
@@ -27,14 +28,18 @@ struct producer_sleeps {      /* batched: at offset 192, written by the producer
 struct consumer_sleeps {      /* batched: at offset 256, written by the consumer only         */
     uint32_t sleeps;          /* odd while it sleeps, waiting for a message                  */
 };
-struct ring_slot {            /* N of them, each on a 64-byte boundary                        */
+struct batched_slot {         /* batched: N of them from offset 320, 8 bytes each: the headers */
+    uint32_t length;          /* data bytes in this slot; 0 marks the end of the stream      */
+    uint32_t sequence;        /* the message number                                          */
+};
+struct ring_slot {            /* textbook: N of them, each on a 64-byte boundary              */
     uint32_t length;          /* data bytes in this slot; 0 marks the end of the stream      */
     uint32_t sequence;        /* the message number                                          */
     uint8_t  data[];          /* slot_size bytes                                             */
 };
 
 #define RING_SLOTS_OFFSET      64    /* textbook: the header, padded to a cache line         */
-#define BATCHED_SLOTS_OFFSET   320   /* batched: the header and a line for each of four words */
+#define BATCHED_SLOTS_OFFSET   320   /* batched: the header and a line for each of four words; the slots' headers */
 #define RING_PRODUCER_OFFSET   64
 #define RING_CONSUMER_OFFSET   128
 #define PRODUCER_SLEEPS_OFFSET 192
@@ -49,6 +54,10 @@ struct ring_slot {            /* N of them, each on a 64-byte boundary          
 #define RING_SLOT_STRIDE(slot_size) \
     ((sizeof(struct ring_slot) + (slot_size) + RING_SLOT_ALIGN - 1) / RING_SLOT_ALIGN * RING_SLOT_ALIGN)
 
-/* slot i of a ring whose slots start at `first` (RING_SLOTS_OFFSET or BATCHED_SLOTS_OFFSET) */
-static inline size_t ring_slot_offset(size_t first, size_t slot_size, size_t i) { return first + i * RING_SLOT_STRIDE(slot_size); }
+/* textbook: where slot i starts */
+#define RING_SLOT_OFFSET(slot_size, i) (RING_SLOTS_OFFSET + (i) * RING_SLOT_STRIDE(slot_size))
+/* batched: the slots' data, after their N headers, on a cache line; slot i's at + i * slot_size */
+#define BATCHED_DATA_OFFSET(slots) \
+    ((BATCHED_SLOTS_OFFSET + (slots) * sizeof(struct batched_slot) + RING_SLOT_ALIGN - 1) / RING_SLOT_ALIGN * RING_SLOT_ALIGN)
+#define BATCHED_SEGMENT_SIZE(slots, slot_size) (BATCHED_DATA_OFFSET(slots) + (slots) * (slot_size))
 #endif

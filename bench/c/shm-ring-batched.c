@@ -1,10 +1,12 @@
-/* The C reference for the batched ring: the design of src/labs/ring/batched.ts (head and tail in
- * the segment, published with sequentially consistent stores; a side with nothing to do spins,
- * when it has a CPU of its own, then makes its `sleeps` odd and blocks on its semaphore; the
- * other side posts it once for each sleep, and only once half the ring is free (the consumer)
- * or half full (the producer, or at the end)),
- * in plain C, with the consumer a fork()ed child; spinning adapts between 1 and 50 us. Prints one JSON line, with the semops made.
- * The consumer times itself from message WARMUP on, as the TypeScript consumer does.
+/* The C reference for the batched ring: the design of src/labs/ring/batched.ts, line for line,
+ * in plain C, with the consumer a fork()ed child. Head and tail in the segment, published with
+ * sequentially consistent stores; the slots' headers together and their data together, so a run
+ * of slots is one memcpy in and one out; each side publishes its index once a batch (a quarter of
+ * the ring, at most 16 slots, runs stopping at the ring's end); a side with nothing to do spins
+ * (1 to 50 us, adapted as it goes), then makes its `sleeps` odd and blocks on its semaphore; the
+ * other side posts it once for each sleep, and only once half the ring is free (the consumer) or
+ * half full (the producer, or at the end). Prints one JSON line, with the semops made. The
+ * consumer times itself from message WARMUP on, as the TypeScript consumer does.
  * Usage: shm-ring-batched MESSAGE_BYTES TOTAL_BYTES RING_BYTES WARMUP [PRODUCER_CPU CONSUMER_CPU] */
 #include "bench-util.h"
 #include "ring-layout.h"
@@ -60,7 +62,7 @@ static void wake_if_asleep(volatile uint32_t *sleeps, uint32_t *posted, int num)
  * (half the ring), or at the end; woken for each message, a consumer on the producer's CPU
  * preempts it, takes that one message and sleeps again. */
 struct waker { uint32_t posted, episode, slept_at; };
-static uint32_t head, tail, slots;
+static uint32_t head, tail, slots, batch;
 static void wake_consumer_for(volatile uint32_t *sleeps, volatile uint32_t *tail_at, struct waker *w, uint32_t enough, int now) {
     uint32_t s = __atomic_load_n(sleeps, __ATOMIC_SEQ_CST);
     if (!(s & 1) || s == w->posted) return;
@@ -69,14 +71,16 @@ static void wake_consumer_for(volatile uint32_t *sleeps, volatile uint32_t *tail
 }
 static int has_space(uint32_t t) { return head - t < slots; }
 static int has_data(uint32_t h) { return h != tail; }
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 int main(int argc, char *argv[]) {
     if (argc < 5) { fprintf(stderr, "usage: %s MESSAGE_BYTES TOTAL_BYTES RING_BYTES WARMUP [CPU CPU]\n", argv[0]); return 2; }
     size_t msg = strtoul(argv[1], NULL, 0), total = strtoul(argv[2], NULL, 0), ring = strtoul(argv[3], NULL, 0);
     size_t warmup = strtoul(argv[4], NULL, 0);
     slots = ring / msg ? ring / msg : 1;
+    batch = slots / 4 > 16 ? 16 : slots / 4 ? slots / 4 : 1; /* publishEvery in batched.ts */
     size_t count = total / msg;
-    int shmid = shmget(IPC_PRIVATE, ring_slot_offset(BATCHED_SLOTS_OFFSET, msg, slots), IPC_CREAT | 0600);
+    int shmid = shmget(IPC_PRIVATE, BATCHED_SEGMENT_SIZE(slots, msg), IPC_CREAT | 0600);
     if (shmid == -1) die("shmget");
     semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
     if (semid == -1) die("semget");
@@ -86,13 +90,15 @@ int main(int argc, char *argv[]) {
     struct ring_consumer *cons = (struct ring_consumer *) (seg + RING_CONSUMER_OFFSET);
     struct producer_sleeps *prod_sleeps = (struct producer_sleeps *) (seg + PRODUCER_SLEEPS_OFFSET);
     struct consumer_sleeps *cons_sleeps = (struct consumer_sleeps *) (seg + CONSUMER_SLEEPS_OFFSET);
+    struct batched_slot *headers = (struct batched_slot *) (seg + BATCHED_SLOTS_OFFSET);
+    unsigned char *data = (unsigned char *) seg + BATCHED_DATA_OFFSET(slots);
     struct source src = source_for(msg);
-    unsigned char *dst = malloc(msg);
+    unsigned char *dst = malloc((size_t) batch * msg);
     int pipefd[2]; /* the consumer's report, back to the parent */
     if (pipe(pipefd) == -1) die("pipe");
     pid_t child = fork();
     if (child == -1) die("fork");
-    if (child == 0) { /* consumer: all that is there, each slot handed back at once */
+    if (child == 0) { /* consumer: all that is there, a run (one memcpy) at a time, each handed back at once */
         pin(argc > 6 ? argv[6] : NULL);
         uint32_t seen = 0, posted = 0;
         double t0 = now_s();
@@ -101,36 +107,63 @@ int main(int argc, char *argv[]) {
             if (seen == tail) seen = wait_for(&prod->head, has_data, &cons_sleeps->sleeps, BATCHED_SEM_DATA);
             while (tail != seen) {
                 if (tail == warmup) { t0 = now_s(); from = received; }
-                struct ring_slot *slot = (struct ring_slot *) (seg + ring_slot_offset(BATCHED_SLOTS_OFFSET, msg, tail % slots));
-                if (slot->sequence != tail) _exit(4);
-                uint32_t length = slot->length;
-                if (length == 0) {
+                uint32_t index = tail % slots, to_warm = (uint32_t) warmup - tail;
+                uint32_t max = min_u32(min_u32(seen - tail, slots - index), min_u32(batch, to_warm ? to_warm : batch));
+                uint32_t run = 0;
+                size_t bytes = 0;
+                int ended = 0;
+                while (run < max) { /* the run: full slots, up to and with a short one */
+                    struct batched_slot *h = &headers[index + run];
+                    if (h->sequence != tail + run || h->length > msg) _exit(4);
+                    if (h->length == 0) { ended = 1; break; }
+                    run++;
+                    bytes += h->length;
+                    if (h->length != msg) break;
+                }
+                if (run) {
+                    memcpy(dst, data + (size_t) index * msg, bytes);
+                    keep(dst);
+                    tail += run;
+                    __atomic_store_n(&cons->tail, tail, __ATOMIC_SEQ_CST);
+                    if (seen - tail <= slots / 2) wake_if_asleep(&prod_sleeps->sleeps, &posted, BATCHED_SEM_SPACE);
+                    received += bytes;
+                }
+                if (ended) {
                     __atomic_store_n(&cons->tail, tail + 1, __ATOMIC_SEQ_CST);
                     struct report r = { now_s() - t0, received - from, semops };
                     send_report(pipefd[1], r);
                     _exit(0);
                 }
-                memcpy(dst, slot->data, length);
-                keep(dst);
-                received += length;
-                tail++;
-                __atomic_store_n(&cons->tail, tail, __ATOMIC_SEQ_CST);
-                if (seen - tail <= slots / 2) wake_if_asleep(&prod_sleeps->sleeps, &posted, BATCHED_SEM_SPACE);
             }
         }
     }
-    pin(argc > 5 ? argv[5] : NULL); /* producer: a free slot from the cached tail, publish, wake if asleep */
+    pin(argc > 5 ? argv[5] : NULL); /* producer: free slots from the cached tail, runs of the source, publish, wake if asleep */
     struct waker consumer = { 0, 0, 0 };
     uint32_t half = slots / 2 ? slots / 2 : 1;
-    for (size_t i = 0; i <= count; i++) {
+    int ended = 0;
+    for (size_t i = 0; !ended;) { /* i: the next message of the source */
         if (!has_space(tail)) tail = wait_for(&cons->tail, has_space, &prod_sleeps->sleeps, BATCHED_SEM_SPACE);
-        struct ring_slot *slot = (struct ring_slot *) (seg + ring_slot_offset(BATCHED_SLOTS_OFFSET, msg, head % slots));
-        if (i < count) memcpy(slot->data, source_at(&src, i), msg);
-        slot->sequence = head;
-        slot->length = i < count ? msg : 0;
-        head++;
+        uint32_t room = min_u32(slots - (head - tail), batch);
+        while (room > 0) {
+            uint32_t index = head % slots;
+            if (i == count) { /* the end: a slot of length 0 */
+                headers[index].sequence = head;
+                headers[index].length = 0;
+                head++;
+                ended = 1;
+                break;
+            }
+            /* as many messages as there is room for, up to the ring's end and the source block's */
+            size_t in_block = src.chunks - i % src.chunks, left = count - i;
+            uint32_t run = min_u32(min_u32(room, slots - index), (uint32_t) (in_block < left ? in_block : left));
+            memcpy(data + (size_t) index * msg, source_at(&src, i), (size_t) run * msg);
+            for (uint32_t k = 0; k < run; k++) { headers[index + k].sequence = head + k; headers[index + k].length = msg; }
+            head += run;
+            room -= run;
+            i += run;
+        }
         __atomic_store_n(&prod->head, head, __ATOMIC_SEQ_CST);
-        wake_consumer_for(&cons_sleeps->sleeps, &cons->tail, &consumer, half, i == count);
+        wake_consumer_for(&cons_sleeps->sleeps, &cons->tail, &consumer, half, ended);
     }
     int status;
     waitpid(child, &status, 0);

@@ -14,7 +14,7 @@ int main(int argc, char *argv[]) {
     size_t msg = strtoul(argv[1], NULL, 0), total = strtoul(argv[2], NULL, 0), ring = strtoul(argv[3], NULL, 0);
     size_t warmup = strtoul(argv[4], NULL, 0);
     size_t slots = ring / msg ? ring / msg : 1, count = total / msg;
-    int shmid = shmget(IPC_PRIVATE, ring_slot_offset(RING_SLOTS_OFFSET, msg, slots), IPC_CREAT | 0600);
+    int shmid = shmget(IPC_PRIVATE, RING_SLOT_OFFSET(msg, slots), IPC_CREAT | 0600);
     if (shmid == -1) die("shmget");
     int semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
     if (semid == -1) die("semget");
@@ -35,7 +35,7 @@ int main(int argc, char *argv[]) {
         for (uint32_t seq = 0;; seq++) {
             op(semid, RING_SEM_FULL, -1);
             if (seq == warmup) { t0 = now_s(); from = received; }
-            struct ring_slot *slot = (struct ring_slot *) (seg + ring_slot_offset(RING_SLOTS_OFFSET, msg, seq % slots));
+            struct ring_slot *slot = (struct ring_slot *) (seg + RING_SLOT_OFFSET(msg, seq % slots));
             if (slot->sequence != seq) _exit(4);
             if (slot->length == 0) {
                 struct report r = { now_s() - t0, received - from, 2 * (size_t) seq + 1 };
@@ -51,7 +51,7 @@ int main(int argc, char *argv[]) {
     pin(argc > 5 ? argv[5] : NULL); /* producer: P(empty), copy in, V(full); then the end */
     for (uint32_t seq = 0; seq <= count; seq++) {
         op(semid, RING_SEM_EMPTY, -1);
-        struct ring_slot *slot = (struct ring_slot *) (seg + ring_slot_offset(RING_SLOTS_OFFSET, msg, seq % slots));
+        struct ring_slot *slot = (struct ring_slot *) (seg + RING_SLOT_OFFSET(msg, seq % slots));
         if (seq < count) memcpy(slot->data, source_at(&src, seq), msg);
         slot->sequence = seq;
         slot->length = seq < count ? msg : 0;

@@ -105,6 +105,23 @@ export class SegmentView {
     return new SegmentWindows(data, wordAt, words, length, this.#words, this.readOnly, this.#isAttached);
   }
 
+  /**
+   * `count` units of `unitSize` bytes from `offset`, back to back, as one range (a ring's slots'
+   * data, say), for copies in and out that start at a unit and may span several: the range is
+   * checked here, once, and each copy against the range.
+   */
+  area(offset: number, count: number, unitSize: number): SegmentArea {
+    this.#dataFor(offset, count * unitSize);
+    return new SegmentArea(this.#bytes, offset, count, unitSize, this.readOnly, this.#isAttached);
+  }
+
+  /** `count` 32-bit words from `offset` (4-byte aligned), as an array (a ring's slot headers, say), bounds checked once here. */
+  words(offset: number, count: number): SegmentWords {
+    this.#dataFor(offset, 4 * count);
+    if (offset % 4 !== 0) throw new RangeError(`words need a 4-byte aligned offset, not ${offset}`);
+    return new SegmentWords(this.#words, offset >>> 2, count, this.readOnly, this.#isAttached);
+  }
+
   /** The 32-bit word at `offset` (4-byte aligned), for Atomics, its bounds checked once. */
   atomicWord(offset: number): AtomicWord {
     this.#wordIndex(offset, false);
@@ -179,10 +196,19 @@ export class SegmentWindows {
     this.#isAttached = isAttached;
   }
 
-  /** Copies `source` (at most `length` bytes) to the data of window `i`. */
+  /**
+   * Copies `source` (at most `length` bytes) to the data of window `i`. TypedArray.set checks
+   * the size itself; asking `source.byteLength` first would be a call per message in V8 11.
+   */
   write(i: number, source: Uint8Array): void {
     this.#writable();
-    this.#window(i, source.byteLength).set(source);
+    const window = this.#window(i, 0);
+    try {
+      window.set(source);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new RangeError(`${source.byteLength} bytes do not fit window ${i}, of ${this.length} bytes`);
+    }
   }
 
   /** Copies the first `target.length` data bytes of window `i` into `target`. */
@@ -219,6 +245,94 @@ export class SegmentWindows {
     const at = this.#wordAt[i];
     if (at === undefined || w < 0 || w >= this.headerWords) throw new RangeError(`word ${w} of window ${i}: outside the windows' headers`);
     return at + w;
+  }
+}
+
+/**
+ * Units of a segment, back to back (see SegmentView.area): copies in and out, each one memcpy,
+ * checked. A copy out reads through a view of its bytes; the last view made at each unit is
+ * kept, so that copies that come round to the same places (a ring's runs) allocate nothing.
+ */
+export class SegmentArea {
+  readonly #bytes: Uint8Array;
+  readonly #base: number;
+  readonly #views: Uint8Array[] = [];
+  readonly #isAttached: () => boolean;
+
+  constructor(
+    bytes: Uint8Array,
+    base: number,
+    readonly count: number,
+    readonly unitSize: number,
+    readonly readOnly: boolean,
+    isAttached: () => boolean,
+  ) {
+    this.#bytes = bytes;
+    this.#base = base;
+    this.#isAttached = isAttached;
+  }
+
+  /** Copies `source` into the range from unit `unit` on (it may fill several): one memcpy, no allocation. */
+  copyIn(unit: number, source: Uint8Array): void {
+    if (this.readOnly)
+      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    this.#check(unit, source.length);
+    this.#bytes.set(source, this.#base + unit * this.unitSize);
+  }
+
+  /** Copies `length` bytes of the range, from unit `unit` on, to the start of `target`: one memcpy. */
+  copyOut(unit: number, target: Uint8Array, length: number): void {
+    this.#check(unit, length);
+    if (length > target.length) throw new RangeError(`${length} bytes do not fit a target of ${target.length}`);
+    let view = this.#views[unit];
+    if (view?.length !== length) {
+      const from = this.#base + unit * this.unitSize;
+      view = this.#views[unit] = this.#bytes.subarray(from, from + length);
+    }
+    target.set(view);
+  }
+
+  #check(unit: number, length: number): void {
+    if (!this.#isAttached()) throw notAttached();
+    if (!(Number.isInteger(unit) && unit >= 0 && length >= 0 && unit * this.unitSize + length <= this.count * this.unitSize))
+      throw new RangeError(`${length} bytes from unit ${unit} lie outside the ${this.count} units of ${this.unitSize} bytes`);
+  }
+}
+
+/** Words of a segment (see SegmentView.words), read and written as unsigned 32-bit numbers, checked. */
+export class SegmentWords {
+  readonly #words: Int32Array;
+  readonly #first: number;
+  readonly #isAttached: () => boolean;
+
+  constructor(
+    words: Int32Array,
+    first: number,
+    readonly count: number,
+    readonly readOnly: boolean,
+    isAttached: () => boolean,
+  ) {
+    this.#words = words;
+    this.#first = first;
+    this.#isAttached = isAttached;
+  }
+
+  /** Word `i`, unsigned (the host's byte order: little-endian on both arches). */
+  get(i: number): number {
+    this.#check(i);
+    return this.#words[this.#first + i]! >>> 0;
+  }
+
+  set(i: number, value: number): void {
+    if (this.readOnly)
+      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    this.#check(i);
+    this.#words[this.#first + i] = value;
+  }
+
+  #check(i: number): void {
+    if (!this.#isAttached()) throw notAttached();
+    if (!(i >= 0 && i < this.count)) throw new RangeError(`word ${i} of ${this.count}`);
   }
 }
 

@@ -12,6 +12,7 @@ import { fieldOf } from '../layout/c-layout.ts';
 import { RACE_FIELDS, RACE_READER, RACE_RECORD } from '../labs/race/contract.ts';
 import {
   BATCHED_RING_MAGIC,
+  batchedSegmentSize,
   batchedSlotOffset,
   CONSUMER_SLEEPS,
   MAX_RING_SLOTS,
@@ -125,7 +126,7 @@ function raceOf(bytes: Uint8Array, rejected: string[]): RacePicture | null {
 
 function ringOf(head: Uint8Array, segment: SegmentSource, magic: string, rejected: string[]): RingPicture | null {
   const batched = magic === BATCHED_RING_MAGIC;
-  const firstSlot = batched ? batchedSlotOffset(0, 0) : ringSlotOffset(0, 0);
+  const firstSlot = batched ? batchedSlotOffset(0) : ringSlotOffset(0, 0);
   if (head.length < firstSlot) {
     rejected.push(`a ring's header needs ${firstSlot} bytes, the segment has ${segment.size}`);
     return null;
@@ -141,9 +142,11 @@ function ringOf(head: Uint8Array, segment: SegmentSource, magic: string, rejecte
     );
     return null;
   }
-  const offsetOf = (i: number): number => (batched ? batchedSlotOffset(slotSize, i) : ringSlotOffset(slotSize, i));
-  if (offsetOf(slots) > segment.size) {
-    rejected.push(`${slots} slots of ${slotSize} bytes need ${offsetOf(slots)} bytes, the segment has ${segment.size}`);
+  // Slot i's header: in the batched ring, the headers sit together, apart from the data.
+  const offsetOf = (i: number): number => (batched ? batchedSlotOffset(i) : ringSlotOffset(slotSize, i));
+  const needed = batched ? batchedSegmentSize(slots, slotSize) : ringSlotOffset(slotSize, slots);
+  if (needed > segment.size) {
+    rejected.push(`${slots} slots of ${slotSize} bytes need ${needed} bytes, the segment has ${segment.size}`);
     return null;
   }
   const length = fieldOf(RING_SLOT, 'length').offset;

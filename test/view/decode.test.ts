@@ -33,7 +33,7 @@ function ringBytes(magic: string, slots: number, slotSize: number): Uint8Array {
   data.setUint32(fieldOf(RING_HEADER, 'slots').offset, slots, true);
   data.setUint32(fieldOf(RING_HEADER, 'slot_size').offset, slotSize, true);
   for (let i = 0; i < slots; i++) {
-    const at = batched ? batchedSlotOffset(slotSize, i) : ringSlotOffset(slotSize, i);
+    const at = batched ? batchedSlotOffset(i) : ringSlotOffset(slotSize, i);
     data.setUint32(at, slotSize, true); // length
     data.setUint32(at + 4, i + 16, true); // sequence: the second lap
   }

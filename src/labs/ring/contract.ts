@@ -104,44 +104,61 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The batched design: the same slots, with the two sides' positions in the segment instead of
-// counted in semaphores, so that a message costs no system call while both sides keep up.
+// The batched design: the same messages, with the two sides' positions in the segment instead of
+// counted in semaphores, so that a message costs no system call while both sides keep up, and
+// the slots' headers apart from their data, so that a run of slots is one copy.
 //
 //   struct ring_header           at offset 0, as above, with the magic "IPCQ"
 //   struct ring_producer {       at offset 64, a cache line of its own: only the producer writes it
 //       uint32_t head;           messages published: slot head % N is next; a release store,
-//   };                           after the slot's length, sequence and data are written
+//   };                           after the slots' length, sequence and data are written
 //   struct ring_consumer {       at offset 128: only the consumer writes it
 //       uint32_t tail;           messages taken: slot tail % N is next; a release store, after
-//   };                           the slot's data is copied out
+//   };                           the slots' data is copied out
 //   struct producer_sleeps {     at offset 192: only the producer writes it
 //       uint32_t sleeps;         odd while the producer sleeps, waiting for a free slot: it adds
 //   };                           1 before it sleeps and 1 after it wakes (the consumer wakes it)
 //   struct consumer_sleeps {     at offset 256: only the consumer writes it
 //       uint32_t sleeps;         odd while the consumer sleeps, waiting for a message (the
 //   };                           producer wakes it)
-//   struct ring_slot             N of them from offset 320, at 320 + i * stride, as above
+//   struct batched_slot {        N of them from offset 320, slot i's at 320 + 8 * i: the slots'
+//       uint32_t length;         headers; length: data bytes in slot i, 0 marks the end of the
+//       uint32_t sequence;       stream; sequence: the message number, so the consumer can
+//   };                           check the order
+//   uint8_t data[N][slot_size];  from offset D = 320 + 8 * N rounded up to 64 (a cache line):
+//                                slot i's data at D + i * slot_size, no gap between slots
 //
-// Each word has a cache line of its own: head and tail change with every message, and each side
-// reads the other's `sleeps` after every message, which costs nothing while that line stays in
-// its cache, that is, while the other side does not sleep.
+// Each word has a cache line of its own: head and tail change with every batch, and each side
+// reads the other's `sleeps` after every batch, which costs nothing while that line stays in its
+// cache, that is, while the other side does not sleep. Slot i+1's data follows slot i's, so a run
+// of full slots (up to the end of the ring) is one contiguous range: the producer copies a run
+// of its source in with one copy and the consumer copies it out with one, where the textbook
+// ring's headers, between the slots, make it a copy a message.
+//
+// A batch is up to a quarter of the ring, at most 16 messages (publishEvery in ./batched.ts,
+// `batch` in bench/c/shm-ring-batched.c): the producer writes that many slots, or as many as are
+// free, then stores head once; the consumer copies out what it found, a batch at a time, and
+// stores tail after each. A side written apart may publish every message instead: the protocol
+// does not change, only its cost.
 //
 // The segment and a set of two semaphores share one key: ftok(key file, 'Q') (0x51), or an
 // explicit key. The producer creates both (IPC_EXCL, mode 0600, both semaphores 0), writes the
 // header with the magic "IPCQ" last, and streams once a consumer has attached (read-write: it
 // writes its tail). Slot i is free while head - tail < N (unsigned 32-bit arithmetic). Message
-// m goes into slot m mod N with sequence m, as in the textbook ring; length 0 ends the stream,
-// total_bytes, sha256 and ended written before that last head.
+// m goes into slot m mod N with sequence m, as in the textbook ring; a message shorter than
+// slot_size leaves the rest of its slot unused; length 0 ends the stream, total_bytes, sha256
+// and ended written before that last head.
 //
 // A side that finds nothing to do looks again for a while (spinning, when it has a CPU of its
 // own), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
 // the consumer's; 1, `space`, the producer's. The other side, after each release store of its
-// index, reads the sleeper's `sleeps`; if it is odd and not the value it last posted for, it
-// wakes it with a V, once. The consumer wakes the producer only once half the ring is free, and
-// the producer wakes the consumer only once half the ring is full (or with the end of stream).
-// Store then load on one side, store then load on the other (both sequentially consistent): one
-// of the two always sees the other's store, so no wake-up is lost. A woken side, or one whose
-// semtimedop of at most 100 ms timed out, looks again before it sleeps again.
+// index (that is, after each batch), reads the sleeper's `sleeps`; if it is odd and not the
+// value it last posted for, it wakes it with a V, once. The consumer wakes the producer only
+// once half the ring is free, and the producer wakes the consumer only once half the ring is
+// full (or with the end of stream). Store then load on one side, store then load on the other
+// (both sequentially consistent): one of the two always sees the other's store, so no wake-up
+// is lost. A woken side, or one whose semtimedop of at most 100 ms timed out, looks again
+// before it sleeps again.
 
 export const BATCHED_RING_PROJECT_ID = 0x51; // 'Q': the same key file, another key
 export const BATCHED_RING_MAGIC = 'IPCQ';
@@ -149,6 +166,11 @@ export const RING_PRODUCER = layoutStruct('ring_producer', 64, [{ name: 'head', 
 export const RING_CONSUMER = layoutStruct('ring_consumer', 128, [{ name: 'tail', ctype: 'uint32_t' }]);
 export const PRODUCER_SLEEPS = layoutStruct('producer_sleeps', 192, [{ name: 'sleeps', ctype: 'uint32_t' }]);
 export const CONSUMER_SLEEPS = layoutStruct('consumer_sleeps', 256, [{ name: 'sleeps', ctype: 'uint32_t' }]);
+/** A batched slot's header; its data is elsewhere (batchedDataOffset). */
+export const BATCHED_SLOT = layoutStruct('batched_slot', 0, [
+  { name: 'length', ctype: 'uint32_t' },
+  { name: 'sequence', ctype: 'uint32_t' },
+]);
 export const BATCHED_SLOTS_OFFSET = 320; // the header, and a line for each of the four words
 export const BATCHED_SEM = {
   // wake-up channels, both starting at 0
@@ -156,23 +178,35 @@ export const BATCHED_SEM = {
   space: 1, // the producer sleeps on it; the consumer posts
 } as const;
 
-/** Where slot `i` of a batched ring starts. */
-export function batchedSlotOffset(slotSize: number, i: number): number {
-  return BATCHED_SLOTS_OFFSET + i * roundUp(RING_SLOT.size + slotSize, RING_SLOT_ALIGN);
+/** Where slot `i`'s header (struct batched_slot) is. */
+export function batchedSlotOffset(i: number): number {
+  return BATCHED_SLOTS_OFFSET + i * BATCHED_SLOT.size;
+}
+
+/** Where the slots' data starts: after the N headers, on a cache line. */
+export function batchedDataOffset(slots: number): number {
+  return roundUp(batchedSlotOffset(slots), RING_SLOT_ALIGN);
+}
+
+/** Where slot `i`'s data is. */
+export function batchedSlotDataOffset(slots: number, slotSize: number, i: number): number {
+  return batchedDataOffset(slots) + i * slotSize;
 }
 
 export function batchedSegmentSize(slots: number, slotSize: number): number {
-  return batchedSlotOffset(slotSize, slots);
+  return batchedSlotDataOffset(slots, slotSize, slots);
 }
 
-/** The header, the two sides' lines, and every slot, as far as they fit. */
+/** The header, the two sides' lines, every slot's header, then every slot's data, as far as they fit. */
 function batchedLayout(bytes: Uint8Array): StructLayout[] {
   const structs: StructLayout[] = [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS];
   const geometry = ringGeometry(bytes);
   if (!geometry) return structs;
-  for (let i = 0; i < geometry.slots && batchedSlotOffset(geometry.slotSize, i + 1) <= bytes.length; i++) {
-    structs.push(placeStruct(ringSlotAt(geometry.slotSize, 0), batchedSlotOffset(geometry.slotSize, i)));
-  }
+  const { slots, slotSize } = geometry;
+  for (let i = 0; i < slots && batchedSlotOffset(i + 1) <= bytes.length; i++) structs.push(placeStruct(BATCHED_SLOT, batchedSlotOffset(i)));
+  const data = layoutStruct('slot_data', 0, [{ name: 'data', ctype: 'uint8_t', count: slotSize }]);
+  for (let i = 0; i < slots && batchedSlotDataOffset(slots, slotSize, i + 1) <= bytes.length; i++)
+    structs.push(placeStruct(data, batchedSlotDataOffset(slots, slotSize, i)));
   return structs;
 }
 
@@ -183,7 +217,7 @@ export const BATCHED_RING_LAB: Lab = {
   magic: BATCHED_RING_MAGIC,
   parties: 2,
   semaphores: ['data', 'space'],
-  structs: [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT],
+  structs: [RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, BATCHED_SLOT],
   layout: batchedLayout,
   marks: {
     magic: 'M',

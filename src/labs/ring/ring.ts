@@ -102,8 +102,8 @@ async function produceTextbook(next: Source, slots: number, slotSize: number, st
   const ring = slotsOf(stream, slots, slotSize);
   let sent = 0;
   let sequence = 0;
-  for (let chunk = next(); chunk; chunk = next()) {
-    if (chunk.byteLength === 0) continue; // length 0 is reserved for the end of stream
+  // A source never returns an empty chunk before its end: length 0 is reserved for the end of stream.
+  for (let chunk = next(slotSize); chunk; chunk = next(slotSize)) {
     await stream.acquire(P_EMPTY);
     const index = sequence % slots;
     ring.write(index, chunk); // TypedArray.set into the mapping: one memcpy
@@ -190,7 +190,7 @@ async function produce(objects: LabObjects, options: RingOptions, stop: Shutdown
   // ../message/codec.ts): a consumer that sees it also sees slots and slot_size.
   view.atomicStore32(HEADER.magic.offset, magicWord(design.magic));
   // The data is ready before the consumer is waited for: making it is not part of the transfer.
-  const source = options.file ? fromFile(options.file, slotSize) : generated(options.bytes, slotSize);
+  const source = options.file ? fromFile(options.file) : generated(options.bytes, slotSize);
   let result: { sent: number; messages: number };
   let seconds = 0;
   let semops = 0;

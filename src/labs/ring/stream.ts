@@ -5,6 +5,7 @@
  * end of the stream into the header.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Shutdown } from '../../core/signals.ts';
 import { fieldOf } from '../../layout/c-layout.ts';
 import { isErrno } from '../../sysv/errors.ts';
@@ -42,7 +43,7 @@ export class Stream {
     this.firstAt = process.hrtime.bigint();
     this.timedFrom = received;
   }
-  #lastTurn = Date.now();
+  #lastTurn = performance.now();
 
   constructor(
     readonly objects: LabObjects,
@@ -67,14 +68,14 @@ export class Stream {
 
   /** Whether the event loop is due a turn: every 20 ms. A hot loop asks, and awaits only then. */
   due(): boolean {
-    return Date.now() - this.#lastTurn > YIELD_EVERY_MS;
+    return performance.now() - this.#lastTurn > YIELD_EVERY_MS; // performance.now is a fast call in V8, Date.now a runtime call
   }
 
   /** Every 20 ms, a turn of the event loop, and a stop if a signal came. */
   async tick(): Promise<void> {
     if (!this.due()) return;
     await this.stop.yield();
-    this.#lastTurn = Date.now();
+    this.#lastTurn = performance.now();
     this.stop.throwIfStopped();
   }
 
@@ -111,7 +112,7 @@ export class Stream {
     }
     // Timed out or interrupted: let signal handlers run, then look for the other side.
     await this.stop.yield();
-    this.#lastTurn = Date.now();
+    this.#lastTurn = performance.now();
     this.stop.throwIfStopped();
     if (attachedCount(this.objects.shmid) < 2) this.peerGone();
     return false;

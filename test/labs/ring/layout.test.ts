@@ -11,7 +11,10 @@ import { describe, it } from 'vitest';
 import { placeStruct, type StructLayout } from '../../../src/layout/c-layout.ts';
 import {
   BATCHED_SEM,
+  BATCHED_SLOT,
   BATCHED_SLOTS_OFFSET,
+  batchedDataOffset,
+  batchedSegmentSize,
   CONSUMER_SLEEPS,
   PRODUCER_SLEEPS,
   batchedSlotOffset,
@@ -45,7 +48,7 @@ describe('bench/c/ring-layout.h', () => {
     const lines = [
       '#include <stddef.h>',
       '#include "ring-layout.h"',
-      ...[RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT].flatMap(structAsserts),
+      ...[RING_HEADER, RING_PRODUCER, RING_CONSUMER, PRODUCER_SLEEPS, CONSUMER_SLEEPS, RING_SLOT, BATCHED_SLOT].flatMap(structAsserts),
       equal('RING_SLOTS_OFFSET', RING_SLOTS_OFFSET),
       equal('BATCHED_SLOTS_OFFSET', BATCHED_SLOTS_OFFSET),
       equal('RING_PRODUCER_OFFSET', RING_PRODUCER.offset),
@@ -57,10 +60,13 @@ describe('bench/c/ring-layout.h', () => {
       equal('RING_SEM_FULL', RING_SEM.full),
       equal('BATCHED_SEM_DATA', BATCHED_SEM.data),
       equal('BATCHED_SEM_SPACE', BATCHED_SEM.space),
-      // The stride, for a slot size that is and one that is not a multiple of the cache line.
-      ...[4096, 65536, 1000].flatMap((size) => [
-        equal(`RING_SLOTS_OFFSET + 3 * RING_SLOT_STRIDE(${size})`, ringSlotOffset(size, 3)),
-        equal(`BATCHED_SLOTS_OFFSET + 3 * RING_SLOT_STRIDE(${size})`, batchedSlotOffset(size, 3)),
+      // The textbook stride, for a slot size that is and one that is not a multiple of the cache line.
+      ...[4096, 65536, 1000].map((size) => equal(`RING_SLOT_OFFSET(${size}, 3)`, ringSlotOffset(size, 3))),
+      // The batched ring's headers, and its data after them, for slot counts that do and do not fill a cache line.
+      equal('BATCHED_SLOTS_OFFSET + 3 * sizeof(struct batched_slot)', batchedSlotOffset(3)),
+      ...[16, 256, 13].flatMap((slots) => [
+        equal(`BATCHED_DATA_OFFSET(${slots})`, batchedDataOffset(slots)),
+        equal(`BATCHED_SEGMENT_SIZE(${slots}, 1000)`, batchedSegmentSize(slots, 1000)),
       ]),
     ];
     const dir = mkdtempSync(join(tmpdir(), 'ipc-lab-ring-layout-'));
