@@ -106,21 +106,24 @@ export interface Machine {
   readonly node: string;
 }
 
+/** Bytes a transfer moves, by message size: the batched rings', and everything else's. */
+export interface Transfers {
+  readonly batched: ReadonlyMap<number, number>;
+  readonly others: ReadonlyMap<number, number>;
+}
+
+/** The share of each transfer left out of its figure at the start, while V8 optimizes. */
+export const WARM_UP_SHARE = 1 / 4;
+
 /** The lines before the progress dots: the machine, and what each figure is. */
-export function heading(
-  host: Machine,
-  repeats: number,
-  ringBytes: number,
-  totals: ReadonlyMap<number, number>,
-  warmUps: ReadonlyMap<number, number>,
-  quick: boolean,
-): string {
-  const sizes = [...totals].map(([size, bytes]) => `${kib(size)}: ${bytes / 2 ** 20} MiB`).join(', ');
-  const warm = [...warmUps].map(([size, messages]) => `${messages} at ${kib(size)}`).join(', ');
+export function heading(host: Machine, repeats: number, ringBytes: number, transfers: Transfers, quick: boolean): string {
+  const sizes = (bytes: ReadonlyMap<number, number>): string =>
+    [...bytes].map(([size, total]) => `${total / 2 ** 20} MiB at ${kib(size)}`).join(', ');
   return [
     `ipc-lab benchmark on ${host.cpu} (${host.cpus} CPUs), Linux ${host.kernel}, Node ${host.node}${quick ? ', --quick' : ''}`,
-    `each figure the median of ${repeats} runs; ring of ${ringBytes >> 10} KiB; ${sizes}`,
-    `the first messages of each transfer are left out, in Node and C alike, while V8 optimizes: ${warm}`,
+    `each figure the median of ${repeats} runs, the measures taking turns; ring of ${ringBytes >> 10} KiB`,
+    `a transfer: the batched rings ${sizes(transfers.batched)}, the others ${sizes(transfers.others)}`,
+    `its first quarter is left out, in Node and C alike, while V8 optimizes`,
   ].join('\n');
 }
 

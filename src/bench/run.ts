@@ -19,7 +19,18 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attach, getSegment, IPC_CREAT, IPC_PRIVATE, remove } from '../sysv/shm.ts';
 import { lastJson, median, output, outputs, pinned, repeat, start, type Placement } from './measure.ts';
-import { heading, kib, MEASURES, renderReport, type LatencyRow, type Machine, type ThroughputRow, type UncontendedRow } from './report.ts';
+import {
+  heading,
+  kib,
+  MEASURES,
+  renderReport,
+  WARM_UP_SHARE,
+  type LatencyRow,
+  type Machine,
+  type ThroughputRow,
+  type Transfers,
+  type UncontendedRow,
+} from './report.ts';
 import { posixPair, sysvPair } from './semaphores.ts';
 import { barChart } from './svg-chart.ts';
 
@@ -27,19 +38,32 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = ['node', '--import', 'tsx'];
 const SIZES = [4096, 65536];
 const RING_BYTES = 1 << 20; // 1 MiB of slots, as the C reference uses
-const TOTAL: Record<number, number> = { 4096: 2 ** 32, 65536: 2 ** 33 };
 /**
- * Messages left out of every figure at the start, in Node and in C alike: 1 GiB. V8 runs a loop
- * in its interpreter and baseline tiers before it optimizes it, and its compiler threads (and
- * tsx's loader thread) share the pinned CPU with the stream for the first second or so: with
- * 128 MiB left out, a 4 KiB figure was half warm-up. The figures are the steady state, as a long
- * stream sees; the totals are four and eight times the warm-up so that it is most of the run.
+ * Bytes a transfer moves, by message size: the batched rings, at several GB/s, need gigabytes to
+ * run long enough to be timed; the others (the textbook rings, a socket, a pipe) reach their
+ * steady state in far less, and would take minutes over as much.
  */
-const WARM_UP: Record<number, number> = { 4096: 262144, 65536: 16384 };
+const TOTALS: Transfers = {
+  batched: new Map([
+    [4096, 2 ** 32],
+    [65536, 2 ** 33],
+  ]),
+  others: new Map([
+    [4096, 2 ** 29],
+    [65536, 2 ** 31],
+  ]),
+};
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const quick = process.argv.includes('--quick'); // for a smoke run: tenth of the data
-const total = (size: number): number => (quick ? TOTAL[size]! / 16 : TOTAL[size]!);
-const warmUp = (size: number): number => (quick ? WARM_UP[size]! / 16 : WARM_UP[size]!);
+const quick = process.argv.includes('--quick'); // for a smoke run: a sixteenth of the data
+type Kind = keyof Transfers;
+const total = (size: number, kind: Kind): number => TOTALS[kind].get(size)! / (quick ? 16 : 1);
+/**
+ * Messages left out of every figure at the start, in Node and in C alike: the first quarter of
+ * the transfer (WARM_UP_SHARE). V8 runs a loop in its interpreter and baseline tiers before it
+ * optimizes it, and its compiler threads (and tsx's loader thread) share the pinned CPU with the
+ * stream for the first second or so. The figures are the steady state, as a long stream sees.
+ */
+const warmUp = (size: number, kind: Kind): number => Math.floor(total(size, kind) * WARM_UP_SHARE) / size;
 
 const placements: Placement[] =
   availableParallelism() >= 2
@@ -66,6 +90,7 @@ interface RingFigure {
 async function nodeRing(size: number, p: Placement, design: 'textbook' | 'batched'): Promise<RingFigure> {
   const key = `0x${(randomKey() >>> 0).toString(16)}`;
   const common = ['--key', key, '--no-verify', '--design', design];
+  const kind = design === 'batched' ? 'batched' : 'others';
   const slots = String(RING_BYTES / size);
   const producerArgv = [
     ...NODE,
@@ -74,14 +99,16 @@ async function nodeRing(size: number, p: Placement, design: 'textbook' | 'batche
     'producer',
     ...common,
     '--bytes',
-    String(total(size)),
+    String(total(size, kind)),
     '--slot-size',
     String(size),
     '--slots',
     slots,
   ];
   const producer = start(pinned(p.cpus?.[0], producerArgv));
-  const consumer = start(pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common, '--warm-up', String(warmUp(size))]));
+  const consumer = start(
+    pinned(p.cpus?.[1], [...NODE, 'src/cli.ts', 'ring', 'consumer', ...common, '--warm-up', String(warmUp(size, kind))]),
+  );
   const [sent, text] = await outputs([
     [producer, 'ring producer'],
     [consumer, 'ring consumer'],
@@ -100,13 +127,13 @@ async function unixSocket(size: number, p: Placement, dir: string): Promise<numb
       'src/bench/stream-baseline.ts',
       'socket-receive',
       path,
-      String(total(size)),
-      String(warmUp(size) * size),
+      String(total(size, 'others')),
+      String(warmUp(size, 'others') * size),
     ]),
   );
   await new Promise<void>((resolve) => receiver.stderr?.once('data', () => resolve()));
   const sender = start(
-    pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size))]),
+    pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'socket-send', path, String(size), String(total(size, 'others'))]),
   );
   const [, text] = await outputs([
     [sender, 'socket sender'],
@@ -119,30 +146,36 @@ async function unixSocket(size: number, p: Placement, dir: string): Promise<numb
 async function pipe(size: number, p: Placement): Promise<number> {
   // A shell pipeline, so that the pipe runs straight from one process to the other.
   const quote = (argv: string[]): string => argv.map((a) => `'${a}'`).join(' ');
-  const sender = quote(pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'stdout-send', String(size), String(total(size))]));
+  const sender = quote(
+    pinned(p.cpus?.[0], [...NODE, 'src/bench/stream-baseline.ts', 'stdout-send', String(size), String(total(size, 'others'))]),
+  );
   const receiver = quote(
-    pinned(p.cpus?.[1], [...NODE, 'src/bench/stream-baseline.ts', 'stdin-receive', String(total(size)), String(warmUp(size) * size)]),
+    pinned(p.cpus?.[1], [
+      ...NODE,
+      'src/bench/stream-baseline.ts',
+      'stdin-receive',
+      String(total(size, 'others')),
+      String(warmUp(size, 'others') * size),
+    ]),
   );
   return mbps(lastJson(await output(start(['sh', '-c', `${sender} | ${receiver}`]), 'pipe')));
 }
 
-async function cRing(binary: string, size: number, p: Placement): Promise<RingFigure> {
+async function cRing(binary: string, size: number, p: Placement, kind: Kind): Promise<RingFigure> {
   const cpuArgs = p.cpus ? p.cpus.map(String) : [];
   const r = lastJson<{ bytes: number; seconds: number; messages: number; semops: number }>(
-    await output(start([binary, String(size), String(total(size)), String(RING_BYTES), String(warmUp(size)), ...cpuArgs]), 'C ring'),
+    await output(
+      start([binary, String(size), String(total(size, kind)), String(RING_BYTES), String(warmUp(size, kind)), ...cpuArgs]),
+      'C ring',
+    ),
   );
   return { mbps: mbps(r), semops: r.semops / r.messages };
 }
 
-/** A measure run REPEATS times: the run with the median throughput. */
-async function repeatRing(measure: () => Promise<RingFigure>): Promise<RingFigure> {
-  const runs: RingFigure[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await measure());
-  return runs.sort((a, b) => a.mbps - b.mbps)[Math.floor(runs.length / 2)]!;
-}
-
 async function cMemcpy(binary: string, size: number): Promise<number> {
-  return mbps(lastJson(await output(start(pinned(0, [binary, String(size), String(4 * total(size)), String(RING_BYTES)])), 'memcpy')));
+  return mbps(
+    lastJson(await output(start(pinned(0, [binary, String(size), String(4 * total(size, 'batched')), String(RING_BYTES)])), 'memcpy')),
+  );
 }
 
 /** TypedArray.set into a koffi view of a real segment, in this process. */
@@ -153,7 +186,7 @@ function koffiViewCopy(size: number): number {
     a = attach(shmid);
     const chunk = new Uint8Array(size).fill(0x5a);
     const slots = RING_BYTES / size;
-    const bytes = 4 * total(size);
+    const bytes = 4 * total(size, 'batched');
     const started = process.hrtime.bigint();
     for (let i = 0, n = bytes / size; i < n; i++) a.view.write((i % slots) * size, chunk);
     return bytes / (Number(process.hrtime.bigint() - started) / 1e9) / 1e6;
@@ -163,10 +196,13 @@ function koffiViewCopy(size: number): number {
   }
 }
 
-/** Microseconds a round trip, koffi and C, through System V or POSIX semaphores. */
+/** Microseconds a round trip, koffi and C, through System V or POSIX semaphores: the two taking turns, the median of each. */
 async function pingPongOf(kind: 'sysv' | 'posix', p: Placement, cBinary: string): Promise<{ koffi: number; c: number }> {
   const trips = p.cpus && p.cpus[0] !== p.cpus[1] ? (quick ? 1000 : 5000) : quick ? 5000 : 50000;
-  const koffi = await repeat(REPEATS, async () => {
+  const perTrip = (r: { roundTrips: number; seconds: number }): number => (r.seconds / r.roundTrips) * 1e6;
+  const koffi: number[] = [];
+  const c: number[] = [];
+  for (let round = 0; round < REPEATS; round++) {
     const key = String(randomKey());
     const side = (role: string, cpu: number | undefined) =>
       start(pinned(cpu, [...NODE, 'src/bench/pingpong.ts', role, kind, key, String(trips)]));
@@ -176,16 +212,10 @@ async function pingPongOf(kind: 'sysv' | 'posix', p: Placement, cBinary: string)
       [ping, 'ping'],
       [pong, 'pong'],
     ]);
-    const r = lastJson<{ roundTrips: number; seconds: number }>(text);
-    return (r.seconds / r.roundTrips) * 1e6;
-  });
-  const c = await repeat(REPEATS, async () => {
-    const r = lastJson<{ roundTrips: number; seconds: number }>(
-      await output(start([cBinary, kind, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'),
-    );
-    return (r.seconds / r.roundTrips) * 1e6;
-  });
-  return { koffi, c };
+    koffi.push(perTrip(lastJson(text)));
+    c.push(perTrip(lastJson(await output(start([cBinary, kind, String(trips), ...(p.cpus ? p.cpus.map(String) : [])]), 'C ping-pong'))));
+  }
+  return { koffi: median(koffi), c: median(c) };
 }
 
 async function pingPong(p: Placement, cBinary: string): Promise<LatencyRow> {
@@ -225,26 +255,39 @@ async function main(): Promise<void> {
       semaphores: compile(dir, 'sem-uncontended'),
     };
     const host = machine();
-    const totals = new Map(SIZES.map((size) => [size, total(size)]));
-    const warmUps = new Map(SIZES.map((size) => [size, warmUp(size)]));
-    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, totals, warmUps, quick)}\n\n`);
+    const sizes: Transfers = {
+      batched: new Map(SIZES.map((size) => [size, total(size, 'batched')])),
+      others: new Map(SIZES.map((size) => [size, total(size, 'others')])),
+    };
+    process.stdout.write(`${heading(host, REPEATS, RING_BYTES, sizes, quick)}\n\n`);
 
     const rows: ThroughputRow[] = [];
     // Progress on stdout, like the tables: two streams would interleave unpredictably in a pipe.
-    process.stdout.write('measuring, one dot per figure: ');
+    process.stdout.write('measuring, one dot per run: ');
     for (const size of SIZES) {
       for (const p of placements) {
-        for (const [measure, run] of [
-          [MEASURES.nodeTextbook, () => repeatRing(() => nodeRing(size, p, 'textbook'))],
-          [MEASURES.nodeBatched, () => repeatRing(() => nodeRing(size, p, 'batched'))],
-          [MEASURES.cTextbook, () => repeatRing(() => cRing(bin.ring, size, p))],
-          [MEASURES.cBatched, () => repeatRing(() => cRing(bin.batched, size, p))],
-          [MEASURES.unixSocket, async () => ({ mbps: await repeat(REPEATS, () => unixSocket(size, p, dir)), semops: undefined })],
-          [MEASURES.pipe, async () => ({ mbps: await repeat(REPEATS, () => pipe(size, p)), semops: undefined })],
-        ] as const) {
-          const figure: { mbps: number; semops: number | undefined } = await run();
-          rows.push({ measure, placement: p.name, size, ...figure });
-          process.stdout.write('.');
+        const measures = [
+          [MEASURES.nodeTextbook, () => nodeRing(size, p, 'textbook')],
+          [MEASURES.nodeBatched, () => nodeRing(size, p, 'batched')],
+          [MEASURES.cTextbook, () => cRing(bin.ring, size, p, 'others')],
+          [MEASURES.cBatched, () => cRing(bin.batched, size, p, 'batched')],
+          [MEASURES.unixSocket, async () => ({ mbps: await unixSocket(size, p, dir), semops: undefined })],
+          [MEASURES.pipe, async () => ({ mbps: await pipe(size, p), semops: undefined })],
+        ] as const;
+        // The measures take turns, run after run, rather than each running REPEATS times in a
+        // row: a shared machine's speed drifts over seconds, and a ratio of two figures measured
+        // a minute apart would measure the drift as much as the two transfers.
+        const runs = measures.map((): Array<{ mbps: number; semops: number | undefined }> => []);
+        for (let round = 0; round < REPEATS; round++) {
+          for (const [i, [, run]] of measures.entries()) {
+            runs[i]!.push(await run());
+            process.stdout.write('.');
+          }
+        }
+        // Each figure the run with the median throughput (its semops with it).
+        for (const [i, [measure]] of measures.entries()) {
+          const median = runs[i]!.sort((a, b) => a.mbps - b.mbps)[Math.floor(REPEATS / 2)]!;
+          rows.push({ measure, placement: p.name, size, ...median });
         }
       }
       rows.push({ measure: MEASURES.memcpy, placement: 'one CPU', size, mbps: await repeat(REPEATS, () => cMemcpy(bin.memcpy, size)) });

@@ -45,18 +45,20 @@ function benchOutput(scale: number, mbps: number, us: number): string {
       host,
       3,
       1 << 20,
-      new Map([
-        [4096, 2 ** 32],
-        [65536, 2 ** 33],
-      ]),
-      new Map([
-        [4096, 262144],
-        [65536, 16384],
-      ]),
+      {
+        batched: new Map([
+          [4096, 2 ** 32],
+          [65536, 2 ** 33],
+        ]),
+        others: new Map([
+          [4096, 2 ** 29],
+          [65536, 2 ** 31],
+        ]),
+      },
       false,
     )}`,
     '',
-    'measuring, one dot per figure: ......................',
+    'measuring, one dot per run: ......................',
     '',
     renderReport(rows, latency, SIZES, PLACEMENTS, uncontended),
     '',

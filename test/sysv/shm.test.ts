@@ -82,6 +82,37 @@ describe('shared memory through koffi', () => {
     expect(() => a.view.atomicLoad32(6)).toThrow(RangeError);
   });
 
+  it('copies runs of units in and out of an area, and words of an array, each checked against its range', () => {
+    const a = open(create(4096));
+    const area = a.view.area(64, 8, 100); // 8 units of 100 bytes at 64..864
+    area.copyIn(2, new Uint8Array(250).fill(7)); // units 2, 3 and half of 4
+    expect([...a.view.read(263, 252)]).toEqual([0, ...new Array(250).fill(7), 0]);
+    const out = new Uint8Array(300).fill(1);
+    area.copyOut(2, out, 260);
+    expect([...out.subarray(0, 251)]).toEqual([...new Array(250).fill(7), 0]);
+    expect(out[260]).toBe(1); // nothing past `length`
+    area.copyOut(2, out, 260); // the same place again: the view it made is kept, and still right
+    expect(out[249]).toBe(7);
+    expect(() => area.copyIn(7, new Uint8Array(101))).toThrow(RangeError); // past the last unit
+    expect(() => area.copyOut(0, new Uint8Array(10), 11)).toThrow(RangeError); // past the target
+    expect(() => area.copyOut(1.5, out, 10)).toThrow(RangeError);
+    expect(() => a.view.area(4000, 2, 100)).toThrow(RangeError); // the range itself
+
+    const words = a.view.words(1000, 4);
+    words.set(3, 0xfffffffe);
+    expect(words.get(3)).toBe(0xfffffffe); // unsigned, as a uint32_t
+    expect(a.view.getUint32(1012)).toBe(0xfffffffe);
+    expect(() => words.get(4)).toThrow(RangeError);
+    expect(() => a.view.words(1002, 1)).toThrow(RangeError); // unaligned
+
+    const readOnly = open(a.shmid, true);
+    expect(() => readOnly.view.area(64, 8, 100).copyIn(0, new Uint8Array(1))).toThrow(ReadOnlyViewError);
+    expect(() => readOnly.view.words(1000, 4).set(0, 1)).toThrow(ReadOnlyViewError);
+    a.detach();
+    expect(() => area.copyOut(0, out, 1)).toThrow(NotAttachedError);
+    expect(() => words.get(0)).toThrow(NotAttachedError);
+  });
+
   it('decodes IPC_STAT as a C program reads it', () => {
     const shmid = create(1024, 0o640);
     const a = open(shmid);

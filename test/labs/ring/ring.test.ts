@@ -127,4 +127,31 @@ describe('the ring as its contract documents it', () => {
     expect(reader.stderr.toString()).toContain(`ring-reader: sha256 ${createHash('sha256').update(data).digest('hex')}`);
     expect((await producer.exited).code).toBe(0);
   });
+
+  it('a C consumer written from the contract alone reads the batched ring byte for byte', async () => {
+    const input = join(lab.dir, 'in.bin');
+    const data = randomBytes(2 * 1024 * 1024 + 123);
+    writeFileSync(input, data);
+    // 13 slots: runs of 3, one of them cut by the ring's end; the last message shorter than a slot.
+    const producer = lab.start([
+      'ring',
+      'producer',
+      '--design',
+      'batched',
+      '--key',
+      lab.hexKey,
+      '--file',
+      input,
+      '--slot-size',
+      '4KiB',
+      '--slots',
+      '13',
+    ]);
+    const [cmd, ...args] = lab.ns.wrap([compileC('batched-reader'), lab.hexKey]);
+    const reader = spawnSync(cmd!, args, { maxBuffer: 16 << 20 });
+    expect(reader.status, reader.stderr.toString()).toBe(0);
+    expect(Buffer.compare(reader.stdout, data)).toBe(0);
+    expect(reader.stderr.toString()).toContain(`batched-reader: sha256 ${createHash('sha256').update(data).digest('hex')}`);
+    expect((await producer.exited).code).toBe(0);
+  });
 });
