@@ -102,13 +102,15 @@ int main(int argc, char *argv[]) {
         pin(argc > 6 ? argv[6] : NULL);
         uint32_t seen = 0, posted = 0;
         double t0 = now_s();
-        size_t from = 0, received = 0;
+        size_t from = 0, received = 0, taken = 0; /* taken: messages, counted without wrapping */
         for (;;) {
             if (seen == tail) seen = wait_for(&prod->head, has_data, &cons_sleeps->sleeps, BATCHED_SEM_DATA);
             while (tail != seen) {
-                if (tail == warmup) { t0 = now_s(); from = received; }
-                uint32_t index = tail % slots, to_warm = (uint32_t) warmup - tail;
-                uint32_t max = min_u32(min_u32(seen - tail, slots - index), min_u32(batch, to_warm ? to_warm : batch));
+                if (taken == warmup) { t0 = now_s(); from = received; }
+                /* slot m mod N, from the count that does not wrap: tail wraps at 2^32 */
+                uint32_t index = (uint32_t) (taken % slots);
+                uint32_t to_warm = warmup > taken && warmup - taken < batch ? (uint32_t) (warmup - taken) : batch;
+                uint32_t max = min_u32(min_u32(seen - tail, slots - index), min_u32(batch, to_warm));
                 uint32_t run = 0;
                 size_t bytes = 0;
                 int ended = 0;
@@ -124,6 +126,7 @@ int main(int argc, char *argv[]) {
                     memcpy(dst, data + (size_t) index * msg, bytes);
                     keep(dst);
                     tail += run;
+                    taken += run;
                     __atomic_store_n(&cons->tail, tail, __ATOMIC_SEQ_CST);
                     if (seen - tail <= slots / 2) wake_if_asleep(&prod_sleeps->sleeps, &posted, BATCHED_SEM_SPACE);
                     received += bytes;
@@ -145,7 +148,7 @@ int main(int argc, char *argv[]) {
         if (!has_space(tail)) tail = wait_for(&cons->tail, has_space, &prod_sleeps->sleeps, BATCHED_SEM_SPACE);
         uint32_t room = min_u32(slots - (head - tail), batch);
         while (room > 0) {
-            uint32_t index = head % slots;
+            uint32_t index = (uint32_t) (i % slots); /* slot m mod N: i does not wrap, head does at 2^32 */
             if (i == count) { /* the end: a slot of length 0 */
                 headers[index].sequence = head;
                 headers[index].length = 0;

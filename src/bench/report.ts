@@ -112,6 +112,22 @@ export interface Transfers {
   readonly others: ReadonlyMap<number, number>;
 }
 
+/**
+ * Bytes a transfer moves, by message size: the batched rings, at several GB/s, need gigabytes to
+ * run long enough to be timed; the others (the textbook rings, a socket, a pipe) reach their
+ * steady state in far less, and would take minutes over as much.
+ */
+export const TRANSFERS: Transfers = {
+  batched: new Map([
+    [4096, 2 ** 32],
+    [65536, 2 ** 33],
+  ]),
+  others: new Map([
+    [4096, 2 ** 29],
+    [65536, 2 ** 31],
+  ]),
+};
+
 /** The share of each transfer left out of its figure at the start, while V8 optimizes. */
 export const WARM_UP_SHARE = 1 / 4;
 

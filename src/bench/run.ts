@@ -24,6 +24,7 @@ import {
   kib,
   MEASURES,
   renderReport,
+  TRANSFERS,
   WARM_UP_SHARE,
   type LatencyRow,
   type Machine,
@@ -38,25 +39,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = ['node', '--import', 'tsx'];
 const SIZES = [4096, 65536];
 const RING_BYTES = 1 << 20; // 1 MiB of slots, as the C reference uses
-/**
- * Bytes a transfer moves, by message size: the batched rings, at several GB/s, need gigabytes to
- * run long enough to be timed; the others (the textbook rings, a socket, a pipe) reach their
- * steady state in far less, and would take minutes over as much.
- */
-const TOTALS: Transfers = {
-  batched: new Map([
-    [4096, 2 ** 32],
-    [65536, 2 ** 33],
-  ]),
-  others: new Map([
-    [4096, 2 ** 29],
-    [65536, 2 ** 31],
-  ]),
-};
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const quick = process.argv.includes('--quick'); // for a smoke run: a sixteenth of the data
 type Kind = keyof Transfers;
-const total = (size: number, kind: Kind): number => TOTALS[kind].get(size)! / (quick ? 16 : 1);
+const total = (size: number, kind: Kind): number => TRANSFERS[kind].get(size)! / (quick ? 16 : 1);
 /**
  * Messages left out of every figure at the start, in Node and in C alike: the first quarter of
  * the transfer (WARM_UP_SHARE). V8 runs a loop in its interpreter and baseline tiers before it

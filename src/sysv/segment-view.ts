@@ -111,6 +111,8 @@ export class SegmentView {
    * checked here, once, and each copy against the range.
    */
   area(offset: number, count: number, unitSize: number): SegmentArea {
+    if (!(Number.isInteger(count) && count >= 0 && Number.isInteger(unitSize) && unitSize > 0))
+      throw new RangeError(`an area needs a whole number of units of a whole, positive size, not ${count} of ${unitSize}`);
     this.#dataFor(offset, count * unitSize);
     return new SegmentArea(this.#bytes, offset, count, unitSize, this.readOnly, this.#isAttached);
   }
@@ -161,7 +163,7 @@ export class SegmentView {
 
   #writableFor(offset: number, length: number): DataView {
     if (this.readOnly) {
-      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+      throw readOnlyError();
     }
     return this.#dataFor(offset, length);
   }
@@ -228,8 +230,7 @@ export class SegmentWindows {
   }
 
   #writable(): void {
-    if (this.readOnly)
-      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    if (this.readOnly) throw readOnlyError();
   }
 
   #window(i: number, bytes: number): Uint8Array {
@@ -274,8 +275,7 @@ export class SegmentArea {
 
   /** Copies `source` into the range from unit `unit` on (it may fill several): one memcpy, no allocation. */
   copyIn(unit: number, source: Uint8Array): void {
-    if (this.readOnly)
-      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    if (this.readOnly) throw readOnlyError();
     this.#check(unit, source.length);
     this.#bytes.set(source, this.#base + unit * this.unitSize);
   }
@@ -294,7 +294,15 @@ export class SegmentArea {
 
   #check(unit: number, length: number): void {
     if (!this.#isAttached()) throw notAttached();
-    if (!(Number.isInteger(unit) && unit >= 0 && length >= 0 && unit * this.unitSize + length <= this.count * this.unitSize))
+    if (
+      !(
+        Number.isInteger(unit) &&
+        Number.isInteger(length) &&
+        unit >= 0 &&
+        length >= 0 &&
+        unit * this.unitSize + length <= this.count * this.unitSize
+      )
+    )
       throw new RangeError(`${length} bytes from unit ${unit} lie outside the ${this.count} units of ${this.unitSize} bytes`);
   }
 }
@@ -324,15 +332,14 @@ export class SegmentWords {
   }
 
   set(i: number, value: number): void {
-    if (this.readOnly)
-      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    if (this.readOnly) throw readOnlyError();
     this.#check(i);
     this.#words[this.#first + i] = value;
   }
 
   #check(i: number): void {
     if (!this.#isAttached()) throw notAttached();
-    if (!(i >= 0 && i < this.count)) throw new RangeError(`word ${i} of ${this.count}`);
+    if (!(Number.isInteger(i) && i >= 0 && i < this.count)) throw new RangeError(`word ${i} of ${this.count}`);
   }
 }
 
@@ -361,11 +368,13 @@ export class AtomicWord {
 
   store(value: number): void {
     if (!this.#isAttached()) throw notAttached();
-    if (this.readOnly)
-      throw new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
+    if (this.readOnly) throw readOnlyError();
     Atomics.store(this.#words, this.#index, value | 0);
   }
 }
+
+const readOnlyError = (): ReadOnlyViewError =>
+  new ReadOnlyViewError('the segment is attached read-only (SHM_RDONLY): writing would kill the process with SIGSEGV');
 
 const notAttached = (): NotAttachedError =>
   new NotAttachedError('the segment is no longer attached (shmdt was called): attach it again to read or write');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHandout } from '../../scripts/handouts/blocks.ts';
 import { matchOutput } from '../../scripts/handouts/expected.ts';
-import { heading, MEASURES, PAIR_MEASURES, renderReport, type LatencyRow, type ThroughputRow } from '../../src/bench/report.ts';
+import { heading, MEASURES, PAIR_MEASURES, renderReport, TRANSFERS, type LatencyRow, type ThroughputRow } from '../../src/bench/report.ts';
 import { ROOT } from '../support/cli.ts';
 
 const handout = parseHandout(join(ROOT, 'docs/handouts/07-ring-and-performance.md'));
@@ -41,22 +41,7 @@ function benchOutput(scale: number, mbps: number, us: number): string {
     'docker compose --project-name ipc-lab-test --profile test run --rm --build --entrypoint npm test run bench; \\',
     ' status=$?; docker compose --project-name ipc-lab-test --profile test down --volumes --remove-orphans >/dev/null 2>&1; exit $status',
     '#12 [test 3/7] RUN npm ci',
-    `${heading(
-      host,
-      3,
-      1 << 20,
-      {
-        batched: new Map([
-          [4096, 2 ** 32],
-          [65536, 2 ** 33],
-        ]),
-        others: new Map([
-          [4096, 2 ** 29],
-          [65536, 2 ** 31],
-        ]),
-      },
-      false,
-    )}`,
+    `${heading(host, 3, 1 << 20, TRANSFERS, false)}`,
     '',
     'measuring, one dot per run: ......................',
     '',

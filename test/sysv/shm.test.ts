@@ -97,12 +97,15 @@ describe('shared memory through koffi', () => {
     expect(() => area.copyOut(0, new Uint8Array(10), 11)).toThrow(RangeError); // past the target
     expect(() => area.copyOut(1.5, out, 10)).toThrow(RangeError);
     expect(() => a.view.area(4000, 2, 100)).toThrow(RangeError); // the range itself
+    expect(() => a.view.area(0, -2, -100)).toThrow(RangeError);
+    expect(() => area.copyOut(0, out, 10.5)).toThrow(RangeError);
 
     const words = a.view.words(1000, 4);
     words.set(3, 0xfffffffe);
     expect(words.get(3)).toBe(0xfffffffe); // unsigned, as a uint32_t
     expect(a.view.getUint32(1012)).toBe(0xfffffffe);
     expect(() => words.get(4)).toThrow(RangeError);
+    expect(() => words.get(0.5)).toThrow(RangeError);
     expect(() => a.view.words(1002, 1)).toThrow(RangeError); // unaligned
 
     const readOnly = open(a.shmid, true);

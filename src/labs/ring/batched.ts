@@ -190,8 +190,11 @@ export async function produceBatched(
   const consumer = new Waker(ring.consumerSleeps, V_DATA, stream);
   const spinner = new Spinner();
   const batch = publishEvery(slots);
-  let head = 0;
-  let tail = 0;
+  // Where the segment says the two sides are: 0 and 0 in a new one (a test starts them near 2^32).
+  let head = ring.head.load(); // messages published, mod 2^32, as the segment holds it
+  let tail = ring.tail.load();
+  let slot = head % slots; // where message `head` goes: counted on apart, see below
+  let messages = 0;
   let sent = 0;
   let sinceLook = 0; // messages since the last look at the clock
   const half = Math.max(1, slots >>> 1);
@@ -205,32 +208,35 @@ export async function produceBatched(
     let room = Math.min(slots - ((head - tail) >>> 0), batch);
     let ended = false;
     while (room > 0) {
-      const index = head % slots;
-      const chunk = next(Math.min(room, slots - index) * slotSize); // as far as the ring's end
+      const chunk = next(Math.min(room, slots - slot) * slotSize); // as far as the ring's end
       if (chunk === undefined) {
         stream.finish(sent); // total and SHA-256 in the header before the last slot
-        ring.headers.set(index * SLOT_WORDS + SEQUENCE, head);
-        ring.headers.set(index * SLOT_WORDS + LENGTH, 0);
+        ring.headers.set(slot * SLOT_WORDS + SEQUENCE, head);
+        ring.headers.set(slot * SLOT_WORDS + LENGTH, 0);
         head = (head + 1) >>> 0;
         ended = true;
         break;
       }
       const bytes = chunk.length;
-      ring.data.copyIn(index, chunk); // the run's data: one copy
+      ring.data.copyIn(slot, chunk); // the run's data: one copy
       // Its headers: full slots, and the last as long as what is left of the chunk.
       const count = Math.ceil(bytes / slotSize);
-      for (let k = 0, w = index * SLOT_WORDS; k < count; k++, w += SLOT_WORDS) {
+      for (let k = 0, w = slot * SLOT_WORDS; k < count; k++, w += SLOT_WORDS) {
         ring.headers.set(w + SEQUENCE, head + k);
         ring.headers.set(w + LENGTH, k < count - 1 ? slotSize : bytes - k * slotSize);
       }
       head = (head + count) >>> 0;
+      // Slot head % N would be wrong once head wraps at 2^32 (unless N divides 2^32): the next
+      // slot is counted on from this one, and a run never passes the ring's end.
+      slot = slot + count === slots ? 0 : slot + count;
+      messages += count;
       room -= count;
       stream.hash?.update(chunk);
       sent += bytes;
     }
     ring.head.store(head); // release: the batch's bytes and headers are visible before the new head
     consumer.wakeIfAsleepFor(head, ring.tail, half, ended);
-    if (ended) return { sent, messages: head - 1 };
+    if (ended) return { sent, messages };
     sinceLook += batch;
     if (sinceLook >= CLOCK_EVERY) {
       sinceLook = 0;
@@ -258,8 +264,10 @@ export async function consumeBatched(
   const spinner = new Spinner();
   const batch = publishEvery(slots);
   const buffer = Buffer.alloc(batch * slotSize); // reused: no allocation per run
-  let tail = 0;
-  let head = 0;
+  let tail = ring.tail.load(); // messages taken, mod 2^32, as the segment holds it (0 in a new one)
+  let head = tail;
+  let slot = tail % slots; // where message `tail` is: counted on apart, as the producer counts it
+  let messages = 0;
   let received = 0;
   const hasData = (h: number): boolean => h !== tail;
   for (let rounds = 1; ; rounds++) {
@@ -267,21 +275,20 @@ export async function consumeBatched(
     if (head === tail)
       head = spinner.spin(ring.head, hasData) ?? (await sleepUntil(ring.head, hasData, ring.consumerSleeps, P_DATA, stream));
     while (tail !== head) {
-      if (tail === stream.warmUp) stream.startClock(received);
-      const index = tail % slots;
+      if (messages === stream.warmUp) stream.startClock(received);
       // A run ends at the ring's end, after `batch` slots, and at the warm-up's end (the clock starts there).
-      const toWarm = (stream.warmUp - tail) >>> 0;
-      const max = Math.min((head - tail) >>> 0, slots - index, batch, toWarm === 0 ? batch : toWarm);
+      const toWarm = stream.warmUp - messages;
+      const max = Math.min((head - tail) >>> 0, slots - slot, batch, toWarm > 0 ? toWarm : batch);
       let run = 0;
       let bytes = 0;
       let ended = false;
       while (run < max) {
-        const w = (index + run) * SLOT_WORDS;
+        const w = (slot + run) * SLOT_WORDS;
         const length = stream.checkSlot(
           ring.headers.get(w + SEQUENCE),
           ring.headers.get(w + LENGTH),
           (tail + run) >>> 0,
-          index + run,
+          slot + run,
           slotSize,
         );
         if (length === 0) {
@@ -293,8 +300,10 @@ export async function consumeBatched(
         if (length !== slotSize) break; // a short message ends the run: what follows it is not contiguous
       }
       if (run > 0) {
-        ring.data.copyOut(index, buffer, bytes); // the run's data: one copy out of the mapping
+        ring.data.copyOut(slot, buffer, bytes); // the run's data: one copy out of the mapping
         tail = (tail + run) >>> 0;
+        slot = slot + run === slots ? 0 : slot + run;
+        messages += run;
         ring.tail.store(tail); // release: the slots are free once their bytes are copied out
         // A producer that sleeps for space is woken once half the ring is free, not for every
         // run: woken for one, it would fill it and sleep again, a wake-up per run.
@@ -304,7 +313,7 @@ export async function consumeBatched(
       }
       if (ended) {
         ring.tail.store((tail + 1) >>> 0);
-        return { received, messages: tail };
+        return { received, messages };
       }
     }
     // No look at the producer here (an IPC_STAT is a system call): a consumer that finds nothing

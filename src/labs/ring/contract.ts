@@ -110,11 +110,11 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 //
 //   struct ring_header           at offset 0, as above, with the magic "IPCQ"
 //   struct ring_producer {       at offset 64, a cache line of its own: only the producer writes it
-//       uint32_t head;           messages published: slot head % N is next; a release store,
-//   };                           after the slots' length, sequence and data are written
+//       uint32_t head;           messages published, mod 2^32; a release store, after the
+//   };                           slots' length, sequence and data are written
 //   struct ring_consumer {       at offset 128: only the consumer writes it
-//       uint32_t tail;           messages taken: slot tail % N is next; a release store, after
-//   };                           the slots' data is copied out
+//       uint32_t tail;           messages taken, mod 2^32; a release store, after the slots'
+//   };                           data is copied out
 //   struct producer_sleeps {     at offset 192: only the producer writes it
 //       uint32_t sleeps;         odd while the producer sleeps, waiting for a free slot: it adds
 //   };                           1 before it sleeps and 1 after it wakes (the consumer wakes it)
@@ -123,8 +123,8 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 //   };                           producer wakes it)
 //   struct batched_slot {        N of them from offset 320, slot i's at 320 + 8 * i: the slots'
 //       uint32_t length;         headers; length: data bytes in slot i, 0 marks the end of the
-//       uint32_t sequence;       stream; sequence: the message number, so the consumer can
-//   };                           check the order
+//       uint32_t sequence;       stream; sequence: the message number mod 2^32, so the
+//   };                           consumer can check the order
 //   uint8_t data[N][slot_size];  from offset D = 320 + 8 * N rounded up to 64 (a cache line):
 //                                slot i's data at D + i * slot_size, no gap between slots
 //
@@ -135,7 +135,7 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 // of its source in with one copy and the consumer copies it out with one, where the textbook
 // ring's headers, between the slots, make it a copy a message.
 //
-// A batch is up to a quarter of the ring, at most 16 messages (publishEvery in ./batched.ts,
+// A batch is a quarter of the ring, at least 1 and at most 16 messages (publishEvery in ./batched.ts,
 // `batch` in bench/c/shm-ring-batched.c): the producer writes that many slots, or as many as are
 // free, then stores head once; the consumer copies out what it found, a batch at a time, and
 // stores tail after each. A side written apart may publish every message instead: the protocol
@@ -144,13 +144,16 @@ function ringLayout(bytes: Uint8Array): StructLayout[] {
 // The segment and a set of two semaphores share one key: ftok(key file, 'Q') (0x51), or an
 // explicit key. The producer creates both (IPC_EXCL, mode 0600, both semaphores 0), writes the
 // header with the magic "IPCQ" last, and streams once a consumer has attached (read-write: it
-// writes its tail). Slot i is free while head - tail < N (unsigned 32-bit arithmetic). Message
-// m goes into slot m mod N with sequence m, as in the textbook ring; a message shorter than
-// slot_size leaves the rest of its slot unused; length 0 ends the stream, total_bytes, sha256
-// and ended written before that last head.
+// writes its tail); head and tail start at 0. The producer may write message `head` while
+// head - tail < N (unsigned 32-bit arithmetic). Message m (m = 0, 1, ... without end) goes into
+// slot m mod N with sequence m mod 2^32, as in the textbook ring. Each side counts its slot on
+// by itself (the next after N - 1 is 0): head mod N is the same slot only while head has not
+// wrapped, or when N divides 2^32. A message shorter than slot_size leaves the rest of its slot
+// unused; length 0 ends the stream, total_bytes, sha256 and ended written before that last head.
 //
-// A side that finds nothing to do looks again for a while (spinning, when it has a CPU of its
-// own), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
+// A side that finds nothing to do looks again for a while (spinning, 1 to 50 us: long while
+// spinning pays, short when it does not, as when the other side shares its CPU; a side may also
+// skip it), then makes its `sleeps` odd, looks once more, and blocks on its semaphore: 0, `data`,
 // the consumer's; 1, `space`, the producer's. The other side, after each release store of its
 // index (that is, after each batch), reads the sleeper's `sleeps`; if it is odd and not the
 // value it last posted for, it wakes it with a V, once. The consumer wakes the producer only
