@@ -137,7 +137,8 @@ async function consumeTextbook(
     await stream.acquire(P_FULL);
     const index = sequence % slots;
     if (sequence === stream.warmUp) stream.startClock(received);
-    const length = stream.checkSlot(ring.word(index, SEQUENCE), ring.word(index, LENGTH), sequence >>> 0, index, slotSize); // the slot holds it mod 2^32
+    // The slot holds the sequence mod 2^32.
+    const length = stream.checkSlot(ring.word(index, SEQUENCE), ring.word(index, LENGTH), sequence >>> 0, index, slotSize);
     if (length === 0) return { received, messages: sequence };
     const data = length === slotSize ? buffer : buffer.subarray(0, length);
     ring.readInto(index, data); // one copy out of the mapping
